@@ -1,0 +1,172 @@
+"""Sphinx extension of the survey.
+
+* checks ``references.bib`` and ``taxonomy.yaml`` before reading any page
+  and stops the build (naming file, line and key) on any problem;
+* ``taxonomy-overview`` directive: every family and sub-family with its
+  definition, in the build's language, from ``taxonomy.yaml``;
+* ``taxonomy-bibliography`` directive: every entry of ``references.bib``,
+  grouped by its primary taxonomy node (the first ``keywords`` id);
+* a link from every page to the same page in the other language;
+* a jieba user dictionary from the taxonomy's Chinese names, so the
+  Chinese search index holds terms such as 剪枝 and 知识蒸馏 as words.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+from sphinxcontrib.bibtex.directives import BibliographyDirective
+
+from .bibliography import BibliographyCheckError, keyword_ids, require_valid
+from .taxonomy import Taxonomy, TaxonomyError, TaxonomyNode, load_taxonomy
+
+HERE = Path(__file__).parent
+
+#: The languages the site is built in, with the label shown in the switcher.
+SITE_LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+
+_UI = {
+    "en": {"papers": "entries", "none": "No entries yet."},
+    "zh_CN": {"papers": "条文献", "none": "暂无文献。"},
+}
+
+
+def _language(config) -> str:
+    return "zh_CN" if str(config.language or "en").startswith("zh") else "en"
+
+
+def _survey_data(app: Sphinx):
+    return app.compression_survey  # set in _load_sources
+
+
+def _load_sources(app: Sphinx) -> None:
+    confdir = Path(app.confdir)
+    try:
+        taxonomy = load_taxonomy(confdir / app.config.survey_taxonomy)
+        data = require_valid(confdir / app.config.survey_bibliography, taxonomy)
+    except (TaxonomyError, BibliographyCheckError) as error:
+        raise ExtensionError(str(error)) from error
+    app.compression_survey = (taxonomy, data)
+
+
+def _section(node_id: str, prefix: str, title: str) -> nodes.section:
+    section = nodes.section(ids=[nodes.make_id(f"{prefix}-{node_id}")])
+    section += nodes.title(text=title)
+    return section
+
+
+class TaxonomyOverview(SphinxDirective):
+    """Every family and sub-family with its definition, in the build's language."""
+
+    def run(self) -> list[nodes.Node]:
+        taxonomy, _ = _survey_data(self.env.app)
+        lang = _language(self.config)
+        self.env.note_dependency(str(taxonomy.path))
+        out: list[nodes.Node] = []
+        for family in taxonomy.families:
+            section = _section(family.id, "taxonomy", family.label(lang))
+            section += nodes.paragraph(text=family.describe(lang))
+            if family.children:
+                items = nodes.bullet_list()
+                for child in family.children:
+                    para = nodes.paragraph()
+                    para += nodes.strong(text=child.label(lang))
+                    para += nodes.Text(("：" if lang == "zh_CN" else ": ") + child.describe(lang))
+                    items += nodes.list_item("", para)
+                section += items
+            out.append(section)
+        return out
+
+
+class TaxonomyBibliography(SphinxDirective):
+    """Every bibliography entry under its primary taxonomy node, each node a section."""
+
+    def run(self) -> list[nodes.Node]:
+        taxonomy, data = _survey_data(self.env.app)
+        lang = _language(self.config)
+        self.env.note_dependency(str(taxonomy.path))
+        grouped: dict[str, list[str]] = {node.id: [] for node in taxonomy.nodes()}
+        for key, entry in data.entries.items():
+            grouped[keyword_ids(entry)[0]].append(key)
+        out: list[nodes.Node] = []
+        for family in taxonomy.families:
+            section = _section(family.id, "bib", family.label(lang))
+            section += nodes.paragraph(text=family.describe(lang))
+            section.extend(self._entries(grouped[family.id], lang, allow_empty=bool(family.children)))
+            for child in family.children:
+                sub = _section(child.id, "bib", child.label(lang))
+                sub += nodes.paragraph(text=child.describe(lang))
+                sub.extend(self._entries(grouped[child.id], lang, allow_empty=False))
+                section += sub
+            out.append(section)
+        return out
+
+    def _entries(self, keys: list[str], lang: str, allow_empty: bool) -> list[nodes.Node]:
+        if not keys:
+            return [] if allow_empty else [nodes.paragraph(text=_UI[lang]["none"])]
+        directive = BibliographyDirective(
+            "bibliography",
+            [],
+            # author-year citations: a bullet list needs no numeric labels, which would repeat per group
+            {"filter": "False", "list": "bullet"},
+            StringList(sorted(keys), source=self.get_source_info()[0]),
+            self.lineno,
+            self.content_offset,
+            self.block_text,
+            self.state,
+            self.state_machine,
+        )
+        return list(directive.run())
+
+
+def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    current = _language(app.config)
+    other = "en" if current == "zh_CN" else "zh_CN"
+    to_root = "../" * pagename.count("/")
+    context["survey_other_language"] = {
+        "code": other,
+        "label": SITE_LANGUAGES[other],
+        "url": f"{to_root}../{other}/{pagename}.html",
+    }
+
+
+def _jieba_dictionary(app: Sphinx, config) -> None:
+    """Write a jieba user dictionary of the taxonomy's Chinese names and use it for the search index."""
+    if _language(config) != "zh_CN":
+        return
+    taxonomy = load_taxonomy(Path(app.confdir) / config.survey_taxonomy)
+    words: set[str] = set()
+    for node in taxonomy.nodes():
+        name = node.label("zh_CN")
+        for part in name.replace("（", " ").replace("）", " ").replace("与", " ").split():
+            if any("\u4e00" <= ch <= "\u9fff" for ch in part):
+                words.add(part)
+    words.update(config.survey_search_terms)
+    path = Path(app.doctreedir) / "jieba_userdict.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{w} 1000 n\n" for w in sorted(words)), encoding="utf-8")
+    config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
+
+
+def _add_paths(app: Sphinx, config) -> None:
+    config.templates_path = [*config.templates_path, str(HERE / "templates")]
+    config.html_static_path = [*config.html_static_path, str(HERE / "static")]
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("survey_bibliography", "references.bib", "env", types=[str])
+    app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
+    app.add_config_value("survey_search_terms", [], "env", types=[list])
+    app.connect("config-inited", _add_paths)
+    app.connect("config-inited", _jieba_dictionary)
+    app.connect("builder-inited", _load_sources)
+    app.connect("html-page-context", _language_switch)
+    app.add_directive("taxonomy-overview", TaxonomyOverview)
+    app.add_directive("taxonomy-bibliography", TaxonomyBibliography)
+    app.add_css_file("survey.css")
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
