@@ -52,6 +52,10 @@ bibtex_reference_style = "author_year"
 bibtex_tooltips = False
 survey_bibliography = "references.bib"
 survey_taxonomy = "taxonomy.yaml"
+# Files a notebook reads: their digests enter its execution-cache key.
+survey_notebook_inputs = {
+    "notebooks/literature_statistics": ["references.bib", "taxonomy.yaml"],
+}
 
 # -- HTML ---------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from docutils import nodes
@@ -56,7 +57,8 @@ def _load_sources(app: Sphinx) -> None:
 
 def _section(node_id: str, prefix: str, title: str) -> nodes.section:
     section = nodes.section(ids=[nodes.make_id(f"{prefix}-{node_id}")])
-    section += nodes.title(text=title)
+    # generated in the build's language from taxonomy.yaml: not a gettext message
+    section += nodes.title(text=title, translatable=False)
     return section
 
 
@@ -153,6 +155,28 @@ def _jieba_dictionary(app: Sphinx, config) -> None:
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
+def _stamp_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Write the digests of a notebook's input files into its ``# survey-inputs:`` line.
+
+    MyST-NB caches executed notebooks by their code, not by the files they
+    read, so a changed ``references.bib`` would otherwise reuse stale outputs.
+    Putting the digests into the code makes the cache key change with the
+    inputs; noting them as dependencies makes Sphinx re-read the notebook.
+    """
+    inputs = app.config.survey_notebook_inputs.get(docname)
+    if not inputs:
+        return
+    stamps = []
+    for name in inputs:
+        path = Path(app.confdir) / name
+        app.env.note_dependency(str(path))
+        stamps.append(f"{name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}")
+    marker = "# survey-inputs:"
+    if marker not in source[0]:
+        raise ExtensionError(f"{docname}: survey_notebook_inputs is set but the notebook has no '{marker}' line")
+    source[0] = source[0].replace(marker, f"{marker} {' '.join(stamps)}", 1)
+
+
 def _add_paths(app: Sphinx, config) -> None:
     config.templates_path = [*config.templates_path, str(HERE / "templates")]
     config.html_static_path = [*config.html_static_path, str(HERE / "static")]
@@ -162,10 +186,12 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_bibliography", "references.bib", "env", types=[str])
     app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
     app.add_config_value("survey_search_terms", [], "env", types=[list])
+    app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
     app.connect("config-inited", _add_paths)
     app.connect("config-inited", _jieba_dictionary)
     app.connect("builder-inited", _load_sources)
     app.connect("html-page-context", _language_switch)
+    app.connect("source-read", _stamp_notebook_inputs)
     app.add_directive("taxonomy-overview", TaxonomyOverview)
     app.add_directive("taxonomy-bibliography", TaxonomyBibliography)
     app.add_css_file("survey.css")

@@ -1,0 +1,108 @@
+"""Build the survey site in both languages, or update the Chinese catalogs.
+
+``python -m compression_survey.build`` builds ``_build/html/en`` and
+``_build/html/zh_CN`` with ``-n -W --keep-going`` (any warning fails) and
+writes ``_build/html/index.html``, a page to choose the language.
+``python -m compression_survey.build gettext`` extracts the English
+messages and updates ``docs/locale/zh_CN`` with sphinx-intl, for translators.
+Exit status is non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from . import PROJECT_ROOT
+from .catalogs import catalog_problems
+from .sphinxext import SITE_LANGUAGES
+
+STRICT = ["-n", "-W", "--keep-going"]
+
+
+def sphinx(builder: str, outdir: Path, *extra: str, root: Path = PROJECT_ROOT) -> int:
+    """Run ``sphinx-build`` strictly on the project; returns its exit status."""
+    command = [sys.executable, "-m", "sphinx", "-b", builder, *STRICT, *extra, str(root), str(outdir)]
+    print("+", " ".join(command), flush=True)
+    return subprocess.call(command, cwd=root)
+
+
+def write_language_chooser(html_root: Path) -> Path:
+    """Write ``index.html`` in ``html_root`` linking to each language's home page; returns its path."""
+    links = "\n".join(
+        f'    <li><a href="{code}/docs/index.html" hreflang="{code.replace("_", "-")}" '
+        f'lang="{code.replace("_", "-")}">{label}</a></li>'
+        for code, label in SITE_LANGUAGES.items()
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Model Compression Survey · 模型压缩综述</title>
+  <style>body{{font-family:sans-serif;max-width:32rem;margin:4rem auto;line-height:1.6}}a{{font-size:1.3rem}}</style>
+</head>
+<body>
+  <h1>Model Compression Survey<br><span lang="zh-CN">模型压缩综述</span></h1>
+  <p>Choose a language · <span lang="zh-CN">选择语言</span></p>
+  <ul>
+{links}
+  </ul>
+</body>
+</html>
+"""
+    html_root.mkdir(parents=True, exist_ok=True)
+    path = html_root / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def check_catalogs(build_root: Path) -> list[str]:
+    """Extract the English messages into ``build_root/gettext`` and compare them with the Chinese catalogs."""
+    pot_dir = build_root / "gettext"
+    if sphinx("gettext", pot_dir) != 0:
+        return ["gettext build failed"]
+    return catalog_problems(pot_dir, PROJECT_ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES")
+
+
+def build_html(build_root: Path) -> int:
+    """Build both languages under ``build_root/html``; returns 0 on success."""
+    problems = check_catalogs(build_root)
+    if problems:
+        print("The Chinese catalogs are not complete:", *problems, sep="\n  ", file=sys.stderr)
+        print("Run `python -m compression_survey.build gettext`, translate, and build again.", file=sys.stderr)
+        return 1
+    status = 0
+    for code in SITE_LANGUAGES:
+        status |= sphinx("html", build_root / "html" / code, "-D", f"language={code}")
+    if status == 0:
+        write_language_chooser(build_root / "html")
+        print(f"Site written to {build_root / 'html' / 'index.html'}")
+    return status
+
+
+def update_catalogs(build_root: Path) -> int:
+    """Extract messages and merge them into ``docs/locale/zh_CN`` (new messages arrive untranslated)."""
+    pot_dir = build_root / "gettext"
+    if sphinx("gettext", pot_dir) != 0:
+        return 1
+    return subprocess.call(
+        [sys.executable, "-m", "sphinx_intl", "update", "-p", str(pot_dir), "-l", "zh_CN", "-d", "docs/locale"],
+        cwd=PROJECT_ROOT,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m compression_survey.build", description=__doc__.splitlines()[0])
+    parser.add_argument("target", nargs="?", default="html", choices=["html", "gettext"])
+    parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build")
+    args = parser.parse_args(argv)
+    if args.target == "gettext":
+        return update_catalogs(args.build_dir)
+    return build_html(args.build_dir)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
