@@ -204,6 +204,8 @@ def check_bibliography(path: Path, taxonomy: Taxonomy) -> list[Problem]:
             report("the conference is called NeurIPS from 2018 on")
         if year.isdigit() and "(NeurIPS)" in booktitle and int(year) <= 2017:
             report("the conference was called NIPS up to 2017")
+        if entry.type == "inproceedings" and entry.fields.get("volume") and entry.fields.get("number"):
+            report("an @inproceedings cannot have both 'volume' and 'number' (BibTeX styles reject it)")
         if entry.fields.get("eprint") and entry.fields.get("archiveprefix", "").lower() != "arxiv":
             report("an 'eprint' needs archiveprefix = {arXiv}")
         ids = keyword_ids(entry)

@@ -1,0 +1,21 @@
+# `make html` builds the site in both languages; `make test` runs the tests.
+# Both first install what they need (Debian packages and the Python package).
+PYTHON ?= python3
+STAMP := _build/.installed
+
+.PHONY: html test gettext install
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	$(PYTHON) -m pip install --quiet -e ".[test,demos]"
+	mkdir -p _build && touch $@
+
+html: $(STAMP)
+	$(PYTHON) -m compression_survey.build html
+
+gettext: $(STAMP)
+	$(PYTHON) -m compression_survey.build gettext
+
+test: $(STAMP)
+	$(PYTHON) -m pytest

@@ -1,0 +1,34 @@
+"""Shared fixtures: the project's paths, its taxonomy, and one strict build of the site in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compression_survey import PROJECT_ROOT
+from compression_survey.build import build_html
+from compression_survey.taxonomy import load_taxonomy
+
+#: The five seed lists, copied from shared/seeds so that the project is self-contained.
+SEED_DIR = PROJECT_ROOT / "curation" / "seeds"
+SHARED_SEED_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    return load_taxonomy(PROJECT_ROOT / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """Build both languages strictly (-n -W --keep-going) into a fresh folder; returns its html root."""
+    build_root = tmp_path_factory.mktemp("build")
+    status = build_html(build_root)
+    assert status == 0, "the strict build of the site failed; see the output above"
+    return build_root / "html"

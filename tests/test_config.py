@@ -1,0 +1,69 @@
+"""Build configuration: Read the Docs file, and a bad bibliography stopping the Sphinx build."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def check_rtd(path):
+    tool = shutil.which("check-jsonschema")
+    assert tool, "check-jsonschema is not installed (pip install -e .[test])"
+    return subprocess.run([tool, "--builtin-schema", "vendor.readthedocs", str(path)], capture_output=True, text=True)
+
+
+def test_readthedocs_config_is_valid(root):
+    result = check_rtd(root / ".readthedocs.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readthedocs_schema_check_rejects_a_broken_file(tmp_path, root):
+    broken = tmp_path / ".readthedocs.yaml"
+    broken.write_text((root / ".readthedocs.yaml").read_text().replace("version: 2", "version: 7"))
+    assert check_rtd(broken).returncode != 0
+
+
+@pytest.fixture
+def tiny_site(tmp_path, root):
+    """A one-page site using the project's extension, the real taxonomy, and a bibliography the test writes."""
+    (tmp_path / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(root / 'src')!r})\n"
+        "extensions = ['sphinxcontrib.bibtex', 'compression_survey.sphinxext']\n"
+        "bibtex_bibfiles = ['references.bib']\n"
+    )
+    shutil.copy(root / "taxonomy.yaml", tmp_path / "taxonomy.yaml")
+    (tmp_path / "index.rst").write_text("Test\n====\n\n.. taxonomy-bibliography::\n")
+    return tmp_path
+
+
+def build(site):
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", str(site), str(site / "_out")]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+ENTRY = """@misc{gale2019state,
+  author   = {Gale, Trevor and Elsen, Erich and Hooker, Sara},
+  title    = {The State of Sparsity in Deep Neural Networks},
+  year     = {2019},
+  url      = {https://arxiv.org/abs/1902.09574},
+  keywords = {%s},
+}
+"""
+
+
+def test_valid_bibliography_builds(tiny_site):
+    (tiny_site / "references.bib").write_text(ENTRY % "pruning.unstructured")
+    result = build(tiny_site)
+    assert result.returncode == 0, result.stderr
+    assert "the state of sparsity" in (tiny_site / "_out" / "index.html").read_text().lower()
+
+
+def test_unknown_taxonomy_id_stops_the_build_naming_file_line_and_key(tiny_site):
+    (tiny_site / "references.bib").write_text("\n" + ENTRY % "pruning.magic")
+    result = build(tiny_site)
+    assert result.returncode != 0
+    assert "references.bib:2: [gale2019state] unknown taxonomy id 'pruning.magic'" in result.stderr
