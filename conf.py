@@ -60,6 +60,7 @@ survey_notebook_inputs = {
 # -- HTML ---------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Model Compression Survey"
+survey_titles = {"en": "Model Compression Survey", "zh_CN": "模型压缩综述"}  # html_title per language
 html_theme_options = {
     "article_header_end": ["language-switch.html", "article-header-buttons.html"],
     "use_download_button": True,

@@ -6,7 +6,9 @@ The same paper found by two batches (same normalised title, arXiv id or DOI) is 
 into one entry: the fields of the first batch win, fields only the later batch has are
 added, and every disagreement is printed for review.  Run once per curation round:
 
-    python curation/merge_batches.py
+    python curation/merge_batches.py --force
+
+The merge was done once (first edition); since then references.bib is edited directly.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ BATCHES = ROOT / "curation" / "batches"
 
 
 def main() -> int:
+    if (ROOT / "references.bib").exists() and "--force" not in sys.argv:
+        print("references.bib exists and has been edited since the merge; pass --force to overwrite it "
+              "(and redo the edits listed under 'Edits after the merge' in curation/LOG.md)")
+        return 1
     merged: dict[str, object] = {}  # new key -> entry
     identity: dict[tuple[str, str], str] = {}
     renames: dict[tuple[str, str], str] = {}  # (batch, old key) -> new key

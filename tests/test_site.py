@@ -135,3 +135,8 @@ def test_catalog_check_reports_untranslated_and_fuzzy(tmp_path):
     po.save(str(tmp_path / "po" / "docs" / "page.po"))
     problems = catalog_problems(tmp_path / "pot", tmp_path / "po")
     assert sorted(p.split(": ")[1] for p in problems) == ["fuzzy", "missing", "obsolete"]
+
+
+def test_site_title_is_in_the_page_language(site):
+    assert "<title>分类体系 — 模型压缩综述</title>" in (site / "zh_CN" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
+    assert "<title>Taxonomy — Model Compression Survey</title>" in (site / "en" / "docs" / "taxonomy.html").read_text(encoding="utf-8")

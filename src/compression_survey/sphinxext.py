@@ -178,6 +178,8 @@ def _stamp_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None
 
 
 def _add_paths(app: Sphinx, config) -> None:
+    if config.survey_titles:
+        config.html_title = config.survey_titles.get(_language(config), config.html_title)
     config.templates_path = [*config.templates_path, str(HERE / "templates")]
     config.html_static_path = [*config.html_static_path, str(HERE / "static")]
 
@@ -187,6 +189,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
     app.add_config_value("survey_search_terms", [], "env", types=[list])
     app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
+    app.add_config_value("survey_titles", {}, "html", types=[dict])
     app.connect("config-inited", _add_paths)
     app.connect("config-inited", _jieba_dictionary)
     app.connect("builder-inited", _load_sources)
