@@ -138,5 +138,5 @@ def test_catalog_check_reports_untranslated_and_fuzzy(tmp_path):
 
 
 def test_site_title_is_in_the_page_language(site):
-    assert "<title>分类体系 — 模型压缩综述</title>" in (site / "zh_CN" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
-    assert "<title>Taxonomy — Model Compression Survey</title>" in (site / "en" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
+    assert "<title>分类体系 &#8212; 模型压缩综述</title>" in (site / "zh_CN" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
+    assert "<title>Taxonomy &#8212; Model Compression Survey</title>" in (site / "en" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
