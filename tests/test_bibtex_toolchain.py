@@ -39,19 +39,22 @@ def workdir(tmp_path, root):
     return tmp_path
 
 
-def test_bibtex_plainnat_has_no_errors_or_warnings(workdir):
-    (workdir / "doc.tex").write_text(PLAINNAT)
+def process(workdir, document: str, tool: str):
+    """Write ``doc.tex``, run pdflatex once, then ``tool`` (bibtex or biber) on it; returns the tool's result."""
+    (workdir / "doc.tex").write_text(document)
     run(workdir, "pdflatex", "-interaction=nonstopmode", "doc.tex")
-    result = run(workdir, "bibtex", "doc")
+    result = run(workdir, tool, "doc")
     assert result.returncode == 0, result.stdout
+    return result
+
+
+def test_bibtex_plainnat_has_no_errors_or_warnings(workdir):
+    result = process(workdir, PLAINNAT, "bibtex")
     assert "Warning--" not in result.stdout, result.stdout
     assert "error message" not in result.stdout, result.stdout
     assert (workdir / "doc.bbl").read_text().count(r"\bibitem") > 150
 
 
 def test_biber_has_no_errors(workdir):
-    (workdir / "doc.tex").write_text(BIBLATEX)
-    run(workdir, "pdflatex", "-interaction=nonstopmode", "doc.tex")
-    result = run(workdir, "biber", "doc")
-    assert result.returncode == 0, result.stdout
+    result = process(workdir, BIBLATEX, "biber")
     assert "ERROR" not in result.stdout, result.stdout
