@@ -1,0 +1,112 @@
+"""Compression functions used by the demonstrations: quantizer error, exact sparsity, Huffman round trip, FLOP formulas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from compression_survey.bibliography import parse_bibliography
+from compression_survey.compression import coding, flops, pruning, quantization
+
+
+@pytest.mark.parametrize("bits", [2, 4, 8])
+@pytest.mark.parametrize("channel_dim", [None, 0])
+def test_quantize_dequantize_error_is_at_most_half_a_step(bits, channel_dim):
+    torch.manual_seed(0)
+    x = torch.randn(16, 32) * torch.linspace(0.1, 3.0, 16)[:, None]
+    scale, zero_point = quantization.affine_qparams(x, bits, channel_dim)
+    q = quantization.quantize(x, scale, zero_point, bits, channel_dim)
+    qmin, qmax = quantization.integer_range(bits)
+    assert q.min() >= qmin and q.max() <= qmax
+    error = (quantization.dequantize(q, scale, zero_point, channel_dim) - x).abs()
+    step = scale if channel_dim is None else scale[:, None]
+    assert torch.all(error <= step / 2 + 1e-6)
+
+
+def test_zero_is_exactly_representable():
+    x = torch.tensor([-0.7, 0.0, 2.3])
+    scale, zero_point = quantization.affine_qparams(x, 8)
+    assert quantization.dequantize(quantization.quantize(x, scale, zero_point, 8), scale, zero_point)[1] == 0.0
+
+
+def test_per_channel_is_no_worse_than_per_tensor():
+    torch.manual_seed(1)
+    x = torch.randn(8, 64) * torch.logspace(-2, 1, 8)[:, None]
+    errors = {}
+    for dim in (None, 0):
+        s, z = quantization.affine_qparams(x, 4, dim)
+        errors[dim] = (quantization.dequantize(quantization.quantize(x, s, z, 4, dim), s, z, dim) - x).pow(2).mean()
+    assert errors[0] < errors[None]
+
+
+def test_fake_quantize_passes_gradients_straight_through():
+    x = torch.randn(10, requires_grad=True)
+    quantization.fake_quantize(x, 3).sum().backward()
+    assert torch.equal(x.grad, torch.ones(10))
+
+
+def test_bad_bit_width_is_rejected():
+    with pytest.raises(ValueError, match="bit-width"):
+        quantization.integer_range(0)
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.1, 0.5, 0.9, 0.97, 1.0])
+def test_magnitude_mask_hits_the_requested_sparsity_exactly(sparsity):
+    torch.manual_seed(2)
+    w = torch.randn(300, 100)
+    mask = pruning.magnitude_mask(w, sparsity)
+    assert int((~mask).sum()) == round(sparsity * w.numel())
+    if 0 < sparsity < 1:
+        assert w[mask].abs().min() >= w[~mask].abs().max()
+    assert pruning.sparsity_of(w * mask) == pytest.approx(sparsity, abs=1e-4)
+
+
+def test_global_masks_use_one_threshold():
+    small, large = torch.full((10,), 0.1), torch.full((10,), 5.0)
+    masks = pruning.global_magnitude_masks([small, large], 0.5)
+    assert not masks[0].any() and masks[1].all()
+
+
+def test_bad_sparsity_is_rejected():
+    with pytest.raises(ValueError, match="fraction"):
+        pruning.magnitude_mask(torch.ones(3), 1.5)
+
+
+def test_huffman_code_is_prefix_free_and_round_trips():
+    torch.manual_seed(3)
+    symbols = torch.multinomial(torch.tensor([0.5, 0.2, 0.1, 0.1, 0.05, 0.05]), 2000, replacement=True).tolist()
+    code = coding.huffman_code(symbols)
+    words = sorted(code.values())
+    assert all(not b.startswith(a) for a, b in zip(words, words[1:]))
+    data = coding.encode(symbols, code)
+    assert coding.decode(data, code, len(symbols)) == symbols
+    assert len(data) < len(symbols) * 3 / 8  # beats a fixed 3-bit code on this skewed source
+    with pytest.raises(ValueError):
+        coding.decode(data[:10], code, len(symbols))
+
+
+def test_huffman_single_symbol_and_empty_input():
+    assert coding.huffman_code([7, 7, 7]) == {7: "0"}
+    with pytest.raises(ValueError):
+        coding.huffman_code([])
+
+
+def test_flop_counts_match_hand_computation():
+    assert flops.linear_cost(784, 300) == (784 * 300 + 300, 2 * 784 * 300)
+    # 3x3 conv, 16 -> 32 channels, 8x8 output: 4608 weights, 73,728 MACs
+    assert flops.conv2d_cost(16, 32, 3, 8, 8) == (4608 + 32, 2 * 4608 * 64)
+    depthwise = flops.conv2d_cost(16, 16, 3, 8, 8, groups=16, bias=False)
+    pointwise = flops.conv2d_cost(16, 32, 1, 8, 8, bias=False)
+    assert depthwise == (144, 2 * 144 * 64) and pointwise == (512, 2 * 512 * 64)
+    assert flops.low_rank_linear_cost(784, 300, 20, bias=False) == (20 * 784 + 300 * 20, 2 * (20 * 784 + 300 * 20))
+    with pytest.raises(ValueError, match="groups"):
+        flops.conv2d_cost(16, 30, 3, 8, 8, groups=4)
+
+
+def test_docstrings_cite_existing_keys(root):
+    keys = set(parse_bibliography(root / "references.bib").entries)
+    for module in (quantization, pruning, coding):
+        cited = re.findall(r":cite:`([^`]+)`", module.__doc__)
+        assert cited and set(cited) <= keys
