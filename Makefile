@@ -2,6 +2,8 @@
 # Both first install what they need (Debian packages and the Python package).
 PYTHON ?= python3
 STAMP := _build/.installed
+# Use this checkout's package even if another checkout is installed in editable mode.
+export PYTHONPATH := $(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 .PHONY: html test gettext install
 install: $(STAMP)

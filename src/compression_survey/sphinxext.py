@@ -32,8 +32,8 @@ HERE = Path(__file__).parent
 SITE_LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 
 _UI = {
-    "en": {"papers": "entries", "none": "No entries yet."},
-    "zh_CN": {"papers": "条文献", "none": "暂无文献。"},
+    "en": {"none": "No entries yet."},
+    "zh_CN": {"none": "暂无文献。"},
 }
 
 
