@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 html: $(STAMP)
 	$(PYTHON) -m compression_survey.build html
 
+# `make gettext ONLY="docs/chapters/pruning"` updates only those documents' catalogs.
 gettext: $(STAMP)
-	$(PYTHON) -m compression_survey.build gettext
+	$(PYTHON) -m compression_survey.build gettext $(if $(ONLY),--only $(ONLY))
 
 test: $(STAMP)
 	$(PYTHON) -m pytest

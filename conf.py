@@ -19,6 +19,7 @@ release = "0.1"
 # -- General ------------------------------------------------------------------
 extensions = [
     "myst_nb",
+    "sphinx.ext.imgmath",
     "sphinxcontrib.bibtex",
     "compression_survey.sphinxext",
 ]
@@ -30,6 +31,13 @@ nitpicky = True
 
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
 myst_heading_anchors = 3
+
+# Math: rendered at build time by LaTeX + dvisvgm and embedded as SVG, so
+# pages work offline (no MathJax from a CDN).
+imgmath_image_format = "svg"
+imgmath_embed = True
+imgmath_font_size = 14
+imgmath_latex_preamble = r"\usepackage{amssymb}\usepackage{bm}"
 
 # Notebooks: executed during the build, cached, and any cell error fails it.
 nb_execution_mode = "cache"
@@ -54,6 +62,7 @@ survey_bibliography = "references.bib"
 survey_taxonomy = "taxonomy.yaml"
 # Files a notebook reads: their digests enter its execution-cache key.
 survey_notebook_inputs = {
+    "notebooks/*": ["src/compression_survey/**/*.py"],
     "notebooks/literature_statistics": ["references.bib", "taxonomy.yaml"],
 }
 

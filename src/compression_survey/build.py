@@ -11,6 +11,7 @@ Exit status is non-zero on any failure.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,11 +84,29 @@ def build_html(build_root: Path) -> int:
     return status
 
 
-def update_catalogs(build_root: Path) -> int:
-    """Extract messages and merge them into ``docs/locale/zh_CN`` (new messages arrive untranslated)."""
+def update_catalogs(build_root: Path, only: list[str] | None = None) -> int:
+    """Extract messages and merge them into ``docs/locale/zh_CN`` (new messages arrive untranslated).
+
+    ``only`` limits the update to these documents (docnames such as
+    ``docs/chapters/pruning``), so that translators working on different
+    pages do not rewrite each other's catalogs.  Returns 0 on success, 1
+    when a named document has no messages (unknown docname) or a step fails.
+    """
     pot_dir = build_root / "gettext"
     if sphinx("gettext", pot_dir) != 0:
         return 1
+    if only:
+        selected = build_root / "gettext-selected"
+        shutil.rmtree(selected, ignore_errors=True)
+        for docname in only:
+            pot = pot_dir / f"{docname.removesuffix('.md')}.pot"
+            if not pot.exists():
+                print(f"{docname}: no message template {pot} (unknown document?)", file=sys.stderr)
+                return 1
+            target = selected / pot.relative_to(pot_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(pot, target)
+        pot_dir = selected
     return subprocess.call(
         [sys.executable, "-m", "sphinx_intl", "update", "-p", str(pot_dir), "-l", "zh_CN", "-d", "docs/locale"],
         cwd=PROJECT_ROOT,
@@ -98,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m compression_survey.build", description=__doc__.splitlines()[0])
     parser.add_argument("target", nargs="?", default="html", choices=["html", "gettext"])
     parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build")
+    parser.add_argument("--only", nargs="+", metavar="DOCNAME",
+                        help="gettext: update only these documents' catalogs (e.g. docs/chapters/pruning)")
     args = parser.parse_args(argv)
     if args.target == "gettext":
-        return update_catalogs(args.build_dir)
+        return update_catalogs(args.build_dir, args.only)
     return build_html(args.build_dir)
 
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from pathlib import Path
 
@@ -155,26 +156,47 @@ def _jieba_dictionary(app: Sphinx, config) -> None:
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
+def notebook_inputs(patterns: dict[str, list[str]], docname: str, root: Path) -> list[Path]:
+    """The input files of notebook ``docname`` under ``survey_notebook_inputs``.
+
+    Keys are docnames or ``fnmatch`` patterns (``notebooks/*``); values are
+    paths or ``glob`` patterns relative to ``root``.  Every matching key
+    contributes; the result is sorted and without repeats.  Raises
+    ``ExtensionError`` when a listed path or pattern matches no file.
+    """
+    files: set[Path] = set()
+    for key, names in patterns.items():
+        if not fnmatch.fnmatchcase(docname, key):
+            continue
+        for name in names:
+            matches = sorted(root.glob(name))
+            if not matches:
+                raise ExtensionError(f"survey_notebook_inputs[{key!r}]: {name!r} matches no file under {root}")
+            files.update(matches)
+    return sorted(files)
+
+
 def _stamp_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None:
     """Write the digests of a notebook's input files into its ``# survey-inputs:`` line.
 
     MyST-NB caches executed notebooks by their code, not by the files they
-    read, so a changed ``references.bib`` would otherwise reuse stale outputs.
-    Putting the digests into the code makes the cache key change with the
-    inputs; noting them as dependencies makes Sphinx re-read the notebook.
+    read (the bibliography, the project package), so a changed input would
+    otherwise reuse stale outputs.  Putting the digests into the code makes
+    the cache key change with the inputs; noting them as dependencies makes
+    Sphinx re-read the notebook.
     """
-    inputs = app.config.survey_notebook_inputs.get(docname)
+    root = Path(app.confdir)
+    inputs = notebook_inputs(app.config.survey_notebook_inputs, docname, root)
     if not inputs:
         return
-    stamps = []
-    for name in inputs:
-        path = Path(app.confdir) / name
+    digest = hashlib.sha256()
+    for path in inputs:
         app.env.note_dependency(str(path))
-        stamps.append(f"{name}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}")
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     marker = "# survey-inputs:"
     if marker not in source[0]:
-        raise ExtensionError(f"{docname}: survey_notebook_inputs is set but the notebook has no '{marker}' line")
-    source[0] = source[0].replace(marker, f"{marker} {' '.join(stamps)}", 1)
+        raise ExtensionError(f"{docname}: survey_notebook_inputs applies but the notebook has no '{marker}' line")
+    source[0] = source[0].replace(marker, f"{marker} {len(inputs)} files @ {digest.hexdigest()[:16]}", 1)
 
 
 def _add_paths(app: Sphinx, config) -> None:
