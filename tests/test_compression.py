@@ -110,3 +110,140 @@ def test_docstrings_cite_existing_keys(root):
     for module in (quantization, pruning, coding):
         cited = re.findall(r":cite:`([^`]+)`", module.__doc__)
         assert cited and set(cited) <= keys
+
+
+def _trained_like_mlp() -> torch.nn.Module:
+    torch.manual_seed(4)
+    return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+
+
+@pytest.mark.parametrize("channel_dim", [None, 0])
+def test_quantize_weights_leaves_the_model_and_the_biases_alone(channel_dim):
+    model = _trained_like_mlp()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    quantized = quantization.quantize_weights(model, 2, channel_dim)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key])
+    assert torch.equal(quantized[0].bias, model[0].bias)
+    levels = quantized[0].weight.unique() if channel_dim is None else quantized[0].weight[0].unique()
+    assert len(levels) <= 4
+
+
+def test_qat_trains_through_the_rounding_and_bakes_quantized_weights():
+    model = _trained_like_mlp()
+    prepared = quantization.prepare_qat(model, 2, channel_dim=None)
+    x, y = torch.randn(32, 16), torch.randint(0, 4, (32,))
+    torch.nn.functional.cross_entropy(prepared(x), y).backward()
+    original = prepared[0].parametrizations.weight.original
+    assert original.grad is not None and original.grad.abs().sum() > 0
+    output = prepared(x).detach()
+    quantization.finish_qat(prepared)
+    assert not torch.nn.utils.parametrize.is_parametrized(prepared[0])
+    assert len(prepared[0].weight.unique()) <= 4
+    assert torch.allclose(prepared(x), output)
+    assert torch.nn.utils.parametrize.is_parametrized(quantization.prepare_qat(model, 3)[2]) is True
+    assert not torch.nn.utils.parametrize.is_parametrized(model[0])
+
+
+def test_input_calibration_and_fake_quantized_inputs():
+    model = _trained_like_mlp()
+    x = torch.rand(64, 16)
+    qparams = quantization.input_qparams(model, x, 4)
+    assert set(qparams) == {"0", "2"}
+    scale, zero_point = qparams["0"]
+    assert float(scale) == pytest.approx(float(x.max() - min(x.min(), 0)) / 15)
+
+    def fq(t, name):
+        s, z = qparams[name]
+        return quantization.dequantize(quantization.quantize(t, s, z, 4), s, z)
+
+    expected = model[2](fq(torch.relu(model[0](fq(x, "0"))), "2"))
+    handles = quantization.quantize_inputs(model, qparams, 4)
+    assert torch.allclose(model(x), expected)
+    for handle in handles:
+        handle.remove()
+    assert not torch.allclose(model(x), expected)
+    with pytest.raises(KeyError):
+        quantization.quantize_inputs(model, {"missing": (scale, zero_point)}, 4)
+
+
+def test_canonical_code_matches_huffman_lengths_and_round_trips():
+    torch.manual_seed(5)
+    symbols = torch.multinomial(torch.tensor([0.4, 0.3, 0.1, 0.1, 0.05, 0.05]), 500, replacement=True).tolist()
+    lengths = {s: len(w) for s, w in coding.huffman_code(symbols).items()}
+    code = coding.canonical_code(lengths)
+    assert {s: len(w) for s, w in code.items()} == lengths
+    words = sorted(code.values())
+    assert all(not b.startswith(a) for a, b in zip(words, words[1:]))
+    assert coding.decode(coding.encode(symbols, code), code, len(symbols)) == symbols
+    assert coding.canonical_code({3: 1}) == {3: "0"}
+    with pytest.raises(ValueError, match="Kraft"):
+        coding.canonical_code({0: 1, 1: 1, 2: 1})
+
+
+def test_fixed_length_code():
+    assert coding.fixed_length_code(8)[5] == "101"
+    assert coding.fixed_length_code(9)[8] == "1000"
+    assert coding.fixed_length_code(1) == {0: "0"}
+
+
+@pytest.mark.parametrize("gap_bits", [1, 2, 5])
+def test_relative_positions_round_trip_with_escapes(gap_bits):
+    positions = [0, 1, 5, 40, 41, 200]
+    symbols = coding.relative_positions(positions, gap_bits)
+    assert max(symbols) <= 2**gap_bits - 1
+    assert coding.absolute_positions(symbols, gap_bits) == positions
+    assert coding.relative_positions([2, 4], 3) == [2, 1]
+    with pytest.raises(ValueError, match="increasing"):
+        coding.relative_positions([3, 3], 3)
+
+
+def _sparse_shared_layer(rows: int = 30, cols: int = 20):
+    torch.manual_seed(6)
+    codebook = torch.tensor([-0.5, -0.1, 0.2, 0.7])
+    skewed = torch.multinomial(torch.tensor([0.05, 0.6, 0.3, 0.05]), rows * cols, replacement=True)
+    weight = codebook[skewed.reshape(rows, cols)] * (torch.rand(rows, cols) < 0.1)
+    return weight, torch.randn(rows), codebook
+
+
+@pytest.mark.parametrize("huffman", [False, True])
+@pytest.mark.parametrize("shared", [False, True])
+def test_sparse_layer_round_trips_exactly(huffman, shared):
+    weight, bias, codebook = _sparse_shared_layer()
+    parts: dict[str, int] = {}
+    data = coding.encode_sparse_layer(weight, bias, codebook if shared else None, 4, huffman, parts)
+    assert sum(parts.values()) == len(data)
+    decoded, decoded_bias, end = coding.decode_sparse_layer(data)
+    assert end == len(data)
+    assert torch.equal(decoded, weight) and torch.equal(decoded_bias, bias)
+    n_kept = int((weight != 0).sum())
+    fixed_indices = 4 + (n_kept * 2 + 7) // 8  # byte count + 2-bit indices
+    if not shared:
+        assert parts["values"] == 4 * n_kept
+    elif huffman:
+        assert parts["values"] < 4 + fixed_indices  # code table (4 bytes) included
+    else:
+        assert parts["values"] == fixed_indices
+
+
+def test_sparse_model_round_trips_and_huffman_is_smaller():
+    weight, bias, codebook = _sparse_shared_layer(300, 100)  # large enough to pay for the code tables
+    empty = torch.zeros(3, 5)
+    layers = [(weight, bias, codebook), (empty, None, None), (weight * 0 + codebook[2] * (weight != 0), None, codebook)]
+    fixed = coding.encode_sparse_model(layers, 5, huffman=False)
+    huffman = coding.encode_sparse_model(layers, 5, huffman=True)
+    for data in (fixed, huffman):
+        decoded = coding.decode_sparse_model(data)
+        assert [torch.equal(d[0], layer[0]) for d, layer in zip(decoded, layers)] == [True] * 3
+        assert decoded[1][1] is None
+    assert len(huffman) < len(fixed)
+    with pytest.raises(ValueError, match="left"):
+        coding.decode_sparse_model(huffman + b"\0")
+
+
+def test_sparse_layer_rejects_weights_outside_the_codebook():
+    weight, bias, codebook = _sparse_shared_layer()
+    with pytest.raises(ValueError, match="centroid"):
+        coding.encode_sparse_layer(weight + 0.01 * (weight != 0), bias, codebook)
+    with pytest.raises(ValueError, match="2-D"):
+        coding.encode_sparse_layer(torch.ones(3), None)

@@ -8,7 +8,11 @@ and read back as ``scale * (q - zero_point)``.
 
 from __future__ import annotations
 
+import copy
+
 import torch
+from torch import nn
+from torch.nn.utils import parametrize
 
 
 def integer_range(bits: int, signed: bool = False) -> tuple[int, int]:
@@ -76,3 +80,110 @@ def fake_quantize(x: torch.Tensor, bits: int, channel_dim: int | None = None) ->
         scale, zero_point = affine_qparams(x, bits, channel_dim)
         rounded = dequantize(quantize(x, scale, zero_point, bits, channel_dim), scale, zero_point, channel_dim)
     return x + (rounded - x).detach()
+
+
+#: Layer types whose weights the model-level helpers below quantize.
+QUANTIZED_LAYERS = (nn.Linear, nn.Conv2d)
+
+
+def quantize_weights(model: nn.Module, bits: int, channel_dim: int | None = 0) -> nn.Module:
+    """Post-training quantization of the weights: a copy of ``model`` whose weights are quantized and dequantized.
+
+    Every :class:`~torch.nn.Linear` and :class:`~torch.nn.Conv2d` weight is
+    replaced by ``fake_quantize(weight, bits, channel_dim)``: ``channel_dim=0``
+    gives one scale and zero-point per output unit (per channel), ``None``
+    one per tensor :cite:`krishnamoorthi2018quantizing`.  Biases and
+    activations stay float32.  ``model`` itself is not changed.  Raises
+    :class:`ValueError` for a bad bit-width.
+    """
+    integer_range(bits)
+    quantized = copy.deepcopy(model)
+    with torch.no_grad():
+        for module in quantized.modules():
+            if isinstance(module, QUANTIZED_LAYERS):
+                module.weight.copy_(fake_quantize(module.weight, bits, channel_dim))
+    return quantized
+
+
+class FakeQuantize(nn.Module):
+    """A parametrization that fake-quantizes a weight in every forward pass (quantization-aware training).
+
+    Registered with :func:`torch.nn.utils.parametrize.register_parametrization`,
+    the layer computes with ``fake_quantize(weight, bits, channel_dim)``
+    while the optimiser updates the float weight behind it; the
+    straight-through estimator passes the gradient through the rounding
+    :cite:`krishnamoorthi2018quantizing`.
+    """
+
+    def __init__(self, bits: int, channel_dim: int | None = 0) -> None:
+        super().__init__()
+        integer_range(bits)
+        self.bits = bits
+        self.channel_dim = channel_dim
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return fake_quantize(weight, self.bits, self.channel_dim)
+
+
+def prepare_qat(model: nn.Module, bits: int, channel_dim: int | None = 0) -> nn.Module:
+    """A copy of ``model`` whose Linear/Conv2d weights are fake-quantized in every forward pass (see :class:`FakeQuantize`).
+
+    Train the copy as usual, then call :func:`finish_qat` to keep the
+    quantized weights.  Raises :class:`ValueError` for a bad bit-width.
+    """
+    prepared = copy.deepcopy(model)
+    for module in prepared.modules():
+        if isinstance(module, QUANTIZED_LAYERS):
+            parametrize.register_parametrization(module, "weight", FakeQuantize(bits, channel_dim))
+    return prepared
+
+
+def finish_qat(model: nn.Module) -> nn.Module:
+    """Replace, in place, every fake-quantized weight by its quantized value and remove the parametrizations; returns ``model``."""
+    for module in model.modules():
+        if parametrize.is_parametrized(module, "weight"):
+            parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+    return model
+
+
+@torch.no_grad()
+def input_qparams(model: nn.Module, x: torch.Tensor, bits: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Calibration: per-tensor scale and zero-point of the input of every Linear/Conv2d layer of ``model`` on the batch ``x``.
+
+    Runs ``model(x)`` once, records the range (min, max) of each layer's
+    input and returns ``{layer name: (scale, zero_point)}`` for ``bits``
+    unsigned bits, as a static post-training quantizer calibrates its
+    activations :cite:`krishnamoorthi2018quantizing`.
+    """
+    integer_range(bits)
+    ranges: dict[str, torch.Tensor] = {}
+    handles = []
+    for name, module in model.named_modules():
+        if isinstance(module, QUANTIZED_LAYERS):
+            def record(_module, inputs, name=name):
+                ranges[name] = torch.stack([inputs[0].min(), inputs[0].max()])
+            handles.append(module.register_forward_pre_hook(record))
+    try:
+        model.eval()
+        model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: affine_qparams(r, bits) for name, r in ranges.items()}
+
+
+def quantize_inputs(model: nn.Module, qparams: dict[str, tuple[torch.Tensor, torch.Tensor]], bits: int) -> list:
+    """Fake-quantize, in place, the input of each layer named in ``qparams`` (from :func:`input_qparams`) with those parameters.
+
+    Adds forward pre-hooks to ``model``; returns their handles (call
+    ``handle.remove()`` to undo).  Raises :class:`KeyError` for a name that
+    is not a module of ``model``.
+    """
+    modules = dict(model.named_modules())
+    handles = []
+    for name, (scale, zero_point) in qparams.items():
+        def hook(_module, inputs, scale=scale, zero_point=zero_point):
+            q = quantize(inputs[0], scale, zero_point, bits)
+            return (dequantize(q, scale, zero_point),) + tuple(inputs[1:])
+        handles.append(modules[name].register_forward_pre_hook(hook))
+    return handles
