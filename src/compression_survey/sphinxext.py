@@ -102,6 +102,8 @@ class TaxonomyBibliography(SphinxDirective):
         taxonomy, data = _survey_data(self.env.app)
         lang = _language(self.config)
         self.env.note_dependency(str(taxonomy.path))
+        self.env.note_dependency(__file__)  # re-read when this generator changes
+        self.env.note_dependency(str(HERE / "bibstyle.py"))
         grouped: dict[str, list[str]] = {node.id: [] for node in taxonomy.nodes()}
         for key, entry in data.entries.items():
             grouped[keyword_ids(entry)[0]].append(key)
