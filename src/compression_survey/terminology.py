@@ -143,14 +143,15 @@ def terminology_problems(po_dir: str | Path, terminology: Terminology) -> list[s
     """Translations in the catalogs under ``po_dir`` that do not use the standard Chinese term.
 
     One line per problem: ``<catalog>:<line>: '<English term>' needs '<zh>' in: <msgid, shortened>``.
-    Untranslated messages are skipped here (the catalog check reports them).
+    Untranslated messages are skipped here (the catalog check reports them), and so are
+    messages kept verbatim (translation identical to the source: display math, names).
     """
     problems = []
     patterns = [(term, term.pattern()) for term in terminology.terms]
     for po_path in sorted(Path(po_dir).rglob("*.po")):
         for entry in polib.pofile(str(po_path)):
-            if entry.obsolete or not entry.msgstr.strip():
-                continue
+            if entry.obsolete or not entry.msgstr.strip() or entry.msgstr == entry.msgid:
+                continue  # untranslated (reported by the catalog check) or verbatim (display math, names)
             source = _plain(entry.msgid)
             for term, pattern in patterns:
                 if pattern.search(source) and not any(form in entry.msgstr for form in term.chinese_forms):
