@@ -60,6 +60,7 @@ bibtex_reference_style = "author_year"
 bibtex_tooltips = False
 survey_bibliography = "references.bib"
 survey_taxonomy = "taxonomy.yaml"
+survey_terminology = "terminology.yaml"  # glossary, Chinese search words, terminology check
 # Files a notebook reads: their digests enter its execution-cache key.
 survey_notebook_inputs = {
     "notebooks/*": ["src/compression_survey/**/*.py"],

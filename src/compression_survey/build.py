@@ -19,6 +19,8 @@ from pathlib import Path
 from . import PROJECT_ROOT
 from .catalogs import catalog_problems
 from .sphinxext import SITE_LANGUAGES
+from .taxonomy import load_taxonomy
+from .terminology import load_terminology, terminology_problems
 
 STRICT = ["-n", "-W", "--keep-going"]
 
@@ -61,11 +63,19 @@ def write_language_chooser(html_root: Path) -> Path:
 
 
 def check_catalogs(build_root: Path) -> list[str]:
-    """Extract the English messages into ``build_root/gettext`` and compare them with the Chinese catalogs."""
+    """Extract the English messages into ``build_root/gettext`` and compare them with the Chinese catalogs.
+
+    Returns one line per problem: incomplete catalogs (see
+    :func:`catalog_problems`) and translations that do not use the standard
+    Chinese term of ``terminology.yaml`` (see :func:`terminology_problems`).
+    """
     pot_dir = build_root / "gettext"
     if sphinx("gettext", pot_dir) != 0:
         return ["gettext build failed"]
-    return catalog_problems(pot_dir, PROJECT_ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES")
+    po_dir = PROJECT_ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
+    taxonomy = load_taxonomy(PROJECT_ROOT / "taxonomy.yaml")
+    terminology = load_terminology(PROJECT_ROOT / "terminology.yaml", taxonomy)
+    return catalog_problems(pot_dir, po_dir) + terminology_problems(po_dir, terminology)
 
 
 def build_html(build_root: Path) -> int:

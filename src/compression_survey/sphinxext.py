@@ -7,8 +7,10 @@
 * ``taxonomy-bibliography`` directive: every entry of ``references.bib``,
   grouped by its primary taxonomy node (the first ``keywords`` id);
 * a link from every page to the same page in the other language;
-* a jieba user dictionary from the taxonomy's Chinese names, so the
-  Chinese search index holds terms such as 剪枝 and 知识蒸馏 as words.
+* ``survey-glossary`` directive: the glossary from ``terminology.yaml``,
+  every term a ``{term}`` target under its English name;
+* a jieba user dictionary from the taxonomy's and terminology's Chinese
+  terms, so the Chinese search index holds 剪枝, 知识蒸馏, 彩票假设 … as words.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.domains.std import make_glossary_term
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
 from .taxonomy import Taxonomy, TaxonomyError, TaxonomyNode, load_taxonomy
+from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, load_terminology
 
 HERE = Path(__file__).parent
 
@@ -51,9 +56,11 @@ def _load_sources(app: Sphinx) -> None:
     try:
         taxonomy = load_taxonomy(confdir / app.config.survey_taxonomy)
         data = require_valid(confdir / app.config.survey_bibliography, taxonomy)
-    except (TaxonomyError, BibliographyCheckError) as error:
+        terminology = load_terminology(confdir / app.config.survey_terminology, taxonomy)
+    except (TaxonomyError, BibliographyCheckError, TerminologyError) as error:
         raise ExtensionError(str(error)) from error
     app.compression_survey = (taxonomy, data)
+    app.compression_survey_terminology = terminology
 
 
 def _section(node_id: str, prefix: str, title: str) -> nodes.section:
@@ -127,6 +134,42 @@ class TaxonomyBibliography(SphinxDirective):
         return list(directive.run())
 
 
+class SurveyGlossary(SphinxDirective):
+    """The glossary from ``terminology.yaml``, grouped (general terms, then each family), in the build's language.
+
+    Every term is a ``{term}`` target under its English name in both
+    languages (so ``{term}`剪枝 <pruning>``` works in a Chinese message);
+    the Chinese page shows the Chinese term followed by the English one.
+    """
+
+    def run(self) -> list[nodes.Node]:
+        taxonomy, _ = _survey_data(self.env.app)
+        terminology = self.env.app.compression_survey_terminology
+        lang = _language(self.config)
+        self.env.note_dependency(str(terminology.path))
+        source, _ = self.get_source_info()
+        out: list[nodes.Node] = []
+        for group, terms in terminology.groups(taxonomy):
+            title = GENERAL_LABELS[lang] if group == GENERAL else taxonomy.by_id[group].label(lang)
+            section = _section(group, "glossary", title)
+            glossary = addnodes.glossary()
+            glossary["sorted"] = False  # ordered by the English term in both languages
+            items = nodes.definition_list(classes=["glossary"])
+            for term in sorted(terms, key=lambda t: t.en.lower()):
+                term_node = make_glossary_term(
+                    self.env, [nodes.Text(term.en)], None, source, term.line, None, self.state.document
+                )
+                if lang == "zh_CN" and term.zh != term.en:
+                    term_node.insert(0, nodes.Text(f"{term.zh}　"))
+                term_node["translatable"] = False
+                definition = nodes.definition("", nodes.paragraph(text=term.definition[lang]))
+                items += nodes.definition_list_item("", term_node, definition)
+            glossary += items
+            section += glossary
+            out.append(section)
+        return out
+
+
 def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     current = _language(app.config)
     other = "en" if current == "zh_CN" else "zh_CN"
@@ -139,11 +182,12 @@ def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dic
 
 
 def _jieba_dictionary(app: Sphinx, config) -> None:
-    """Write a jieba user dictionary of the taxonomy's Chinese names and use it for the search index."""
+    """Write a jieba user dictionary of the taxonomy's and terminology's Chinese terms and use it for the search index."""
     if _language(config) != "zh_CN":
         return
     taxonomy = load_taxonomy(Path(app.confdir) / config.survey_taxonomy)
-    words: set[str] = set()
+    terminology = load_terminology(Path(app.confdir) / config.survey_terminology, taxonomy)
+    words: set[str] = terminology.chinese_words()
     for node in taxonomy.nodes():
         name = node.label("zh_CN")
         for part in name.replace("（", " ").replace("）", " ").replace("与", " ").split():
@@ -209,6 +253,7 @@ def _add_paths(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_bibliography", "references.bib", "env", types=[str])
     app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
+    app.add_config_value("survey_terminology", "terminology.yaml", "env", types=[str])
     app.add_config_value("survey_search_terms", [], "env", types=[list])
     app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
     app.add_config_value("survey_titles", {}, "html", types=[dict])
@@ -219,5 +264,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("source-read", _stamp_notebook_inputs)
     app.add_directive("taxonomy-overview", TaxonomyOverview)
     app.add_directive("taxonomy-bibliography", TaxonomyBibliography)
+    app.add_directive("survey-glossary", SurveyGlossary)
     app.add_css_file("survey.css")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
