@@ -55,7 +55,7 @@ gettext_location = True
 
 # Bibliography
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = "plain"
+bibtex_default_style = "survey"  # plain, labelled by citation key (compression_survey.bibstyle)
 bibtex_reference_style = "author_year"
 bibtex_tooltips = False
 survey_bibliography = "references.bib"

@@ -28,11 +28,13 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
+from .bibstyle import register as _register_bibstyle
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
 from .taxonomy import Taxonomy, TaxonomyError, TaxonomyNode, load_taxonomy
 from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, load_terminology
 
 HERE = Path(__file__).parent
+_register_bibstyle()
 
 #: The languages the site is built in, with the label shown in the switcher.
 SITE_LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -122,8 +124,9 @@ class TaxonomyBibliography(SphinxDirective):
         directive = BibliographyDirective(
             "bibliography",
             [],
-            # author-year citations: a bullet list needs no numeric labels, which would repeat per group
-            {"filter": "False", "list": "bullet"},
+            # a citation list, so {cite} in the chapters resolves to these entries;
+            # labels are citation keys (bibstyle.SurveyStyle), unique across the groups
+            {"filter": "False"},
             StringList(sorted(keys), source=self.get_source_info()[0]),
             self.lineno,
             self.content_offset,
