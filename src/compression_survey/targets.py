@@ -47,3 +47,30 @@ def target_for(notebook: str) -> Target:
         if target.notebook == notebook:
             return target
     raise KeyError(f"no target for notebook {notebook!r}")
+
+
+VERDICTS = {
+    True: {"en": "The target is met", "zh_CN": "达到目标"},
+    False: {"en": "The target is missed", "zh_CN": "未达到目标"},
+}
+
+
+def glue_target(target: Target, ratio: float, drop_pp: float) -> bool:
+    """Glue a notebook's measurement of ``target`` and the verdict; returns whether it is met.
+
+    Glues (all with ``display=False``): ``target_ratio`` (×), ``target_drop_pp``
+    (percentage points), ``target_min_ratio``, ``target_max_drop_pp``, and the
+    verdict sentences ``target_verdict_en`` / ``target_verdict_zh`` for the
+    English prose and its Chinese translation, so no page states by hand
+    whether a target holds.  Call it from a notebook executed by MyST-NB or Jupyter.
+    """
+    from myst_nb import glue
+
+    met = target.met(ratio, drop_pp)
+    glue(target.ratio_key, float(ratio), display=False)
+    glue(target.drop_key, float(drop_pp), display=False)
+    glue("target_min_ratio", target.min_ratio, display=False)
+    glue("target_max_drop_pp", target.max_drop_pp, display=False)
+    glue("target_verdict_en", VERDICTS[met]["en"], display=False)
+    glue("target_verdict_zh", VERDICTS[met]["zh_CN"], display=False)
+    return met
