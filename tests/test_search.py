@@ -11,7 +11,7 @@ from torch import nn
 
 from compression_survey.bibliography import parse_bibliography
 from compression_survey.compression import flops, search
-from compression_survey.demos import SmallCNN, count_parameters
+from compression_survey.demos import LeNet300100, SmallCNN, count_parameters
 
 
 def test_separable_conv_shapes_and_parameters():
@@ -54,7 +54,7 @@ def test_default_architecture_matches_small_cnn():
 ])
 def test_cost_formula_matches_real_module(arch):
     model = search.SearchCNN(arch)
-    params, _ = search.architecture_cost(arch)
+    params, _ = search.cnn_cost(arch)
     assert params == count_parameters(model)
     assert model(torch.randn(2, 1, 8, 8)).shape == (2, 10)
 
@@ -62,8 +62,25 @@ def test_cost_formula_matches_real_module(arch):
 def test_flops_formula_by_hand():
     # 1 -> 8 conv (8x8), 8 -> 16 separable (8x8), pool, fc 16 -> 10
     expected = 2 * (9 * 8 * 64 + (9 * 8 + 8 * 16) * 64 + 16 * 10)
-    assert search.architecture_cost(search.Architecture((8, 16), separable=True))[1] == expected
+    assert search.cnn_cost(search.Architecture((8, 16), separable=True))[1] == expected
     assert search.Architecture((8, 16), True).label() == "8-16 sep"
+
+
+@pytest.mark.parametrize("widths", [(300, 100), (16,), (8, 8, 8)])
+def test_mlp_cost_matches_real_module(widths):
+    arch = search.Architecture(widths)
+    model = search.SearchMLP(arch)
+    params, flop_count = search.mlp_cost(arch)
+    assert params == count_parameters(model)
+    sizes = [64, *widths, 10]
+    assert flop_count == 2 * sum(a * b for a, b in zip(sizes, sizes[1:]))
+    assert model(torch.randn(3, 1, 8, 8)).shape == (3, 10)
+
+
+def test_lenet_is_an_mlp_architecture():
+    assert search.mlp_cost(search.Architecture((300, 100)))[0] == count_parameters(LeNet300100())
+    with pytest.raises(ValueError, match="separable"):
+        search.SearchMLP(search.Architecture((8,), separable=True))
 
 
 def test_bad_architecture_is_rejected():
@@ -108,9 +125,14 @@ def test_evolutionary_search_is_deterministic_and_unique():
     assert len(archs) == 12 and len(set(archs)) == 12
     assert all(c.parent is None for c in runs[0][:4]) and all(c.parent is not None for c in runs[0][4:])
     for c in runs[0]:
-        assert (c.params, c.flops) == search.architecture_cost(c.arch) and c.score == evaluate(c.arch)
+        assert (c.params, c.flops) == search.cnn_cost(c.arch) and c.score == evaluate(c.arch)
     with pytest.raises(ValueError):
         search.evolutionary_search(evaluate, space, n_initial=5, n_total=4)
+    mlp_space = search.SearchSpace(depths=(1, 2), widths=(8, 16), separable=(False,))
+    found = search.evolutionary_search(evaluate, mlp_space, 2, 6, cost=search.mlp_cost)
+    assert all(not c.arch.separable and (c.params, c.flops) == search.mlp_cost(c.arch) for c in found)
+    with pytest.raises(ValueError, match="no new architecture"):  # the space holds only 2 + 4 = 6 architectures
+        search.evolutionary_search(evaluate, mlp_space, 2, 7, cost=search.mlp_cost)
 
 
 def test_docstring_cites_existing_keys(root):

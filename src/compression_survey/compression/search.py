@@ -9,6 +9,8 @@ search in the spirit of LEMONADE :cite:`elsken2019efficient`: it keeps the
 Pareto front of (fewer parameters, higher accuracy) over every architecture
 evaluated so far, picks a parent from that front, mutates it (change a width,
 add or remove a layer, switch the convolution type) and evaluates the child.
+The same search runs over CNNs (:class:`SearchCNN`) or multilayer perceptrons
+(:class:`SearchMLP`).
 Unlike LEMONADE it trains every child from scratch (no network morphisms or
 weight inheritance) and picks parents uniformly from the front.
 """
@@ -47,13 +49,17 @@ class SeparableConv2d(nn.Module):
 
 @dataclass(frozen=True)
 class Architecture:
-    """One point of the search space: a VGG-style CNN for 8×8 digits.
+    """One point of a search space: the layer widths of a small network for 8×8 digits.
 
-    ``widths``: output channels of each 3×3 convolution (its length is the
-    depth); ``separable``: whether the convolutions after the first are
-    depthwise separable (the first, on a single input channel, is always a
-    standard convolution, as in MobileNets).  ``Architecture((32, 64, 128))``
-    has the layout and parameter count of ``demos.SmallCNN()``.
+    ``widths``: output channels of each 3×3 convolution of a
+    :class:`SearchCNN`, or the hidden widths of a :class:`SearchMLP` (its
+    length is the depth).  ``separable`` (CNNs only): whether the
+    convolutions after the first are depthwise separable (the first, on a
+    single input channel, is always a standard convolution, as in
+    MobileNets).  As a CNN, ``Architecture((32, 64, 128))`` has the layout
+    and parameter count of ``demos.SmallCNN()``; as an MLP,
+    ``Architecture((300, 100))`` is ``demos.LeNet300100()``.  Raises
+    :class:`ValueError` for empty or non-positive widths.
     """
 
     widths: tuple[int, ...]
@@ -108,7 +114,7 @@ class SearchCNN(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
-def architecture_cost(arch: Architecture) -> tuple[int, int]:
+def cnn_cost(arch: Architecture) -> tuple[int, int]:
     """``(parameters, FLOPs per image)`` of ``SearchCNN(arch)`` by formula (FLOPs = 2 × multiply-accumulates).
 
     Counts convolutions and the final linear layer; ReLU and pooling are not counted.
@@ -126,6 +132,37 @@ def architecture_cost(arch: Architecture) -> tuple[int, int]:
             size //= 2
     p, f = linear_cost(in_channels, NUM_CLASSES)
     return params + p, flops + f
+
+
+class SearchMLP(nn.Module):
+    """The multilayer perceptron an :class:`Architecture` describes: hidden ReLU layers of ``arch.widths``.
+
+    Input ``(batch, 64)`` (or ``(batch, 1, 8, 8)``, flattened), output
+    ``(batch, 10)`` logits.  Raises :class:`ValueError` for a separable
+    architecture (a CNN-only option).
+    """
+
+    def __init__(self, arch: Architecture) -> None:
+        super().__init__()
+        if arch.separable:
+            raise ValueError("an MLP has no separable convolutions")
+        self.arch = arch
+        sizes = [IMAGE_SIZE * IMAGE_SIZE, *arch.widths]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.out = nn.Linear(sizes[-1], NUM_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.flatten(1)
+        for layer in self.hidden:
+            x = F.relu(layer(x))
+        return self.out(x)
+
+
+def mlp_cost(arch: Architecture) -> tuple[int, int]:
+    """``(parameters, FLOPs per image)`` of ``SearchMLP(arch)`` by formula (FLOPs = 2 × multiply-accumulates)."""
+    sizes = [IMAGE_SIZE * IMAGE_SIZE, *arch.widths, NUM_CLASSES]
+    costs = [linear_cost(a, b) for a, b in zip(sizes, sizes[1:])]
+    return sum(p for p, _ in costs), sum(f for _, f in costs)
 
 
 @dataclass(frozen=True)
@@ -212,7 +249,7 @@ def pareto_front(sizes: Sequence[float], scores: Sequence[float]) -> list[int]:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One evaluated architecture: its cost by formula, its score and how it was found."""
+    """One evaluated architecture: its cost by formula (parameters, FLOPs per image), its score, its parent."""
 
     arch: Architecture
     params: int
@@ -222,12 +259,13 @@ class Candidate:
 
 
 def evolutionary_search(evaluate: Callable[[Architecture], float], space: SearchSpace, n_initial: int,
-                        n_total: int, seed: int = 0, max_tries: int = 100) -> list[Candidate]:
+                        n_total: int, cost: Callable[[Architecture], tuple[int, int]] = cnn_cost,
+                        seed: int = 0, max_tries: int = 100) -> list[Candidate]:
     """Multi-objective evolution: ``n_initial`` random architectures, then children of Pareto-front parents.
 
     ``evaluate(arch)`` returns the score to maximise (e.g. validation
-    accuracy in %); the size to minimise is the parameter count of
-    :func:`architecture_cost`.  Each step after the initial population
+    accuracy in %); the size to minimise is the parameter count given by
+    ``cost(arch)`` (:func:`cnn_cost` or :func:`mlp_cost`).  Each step after the initial population
     picks a parent uniformly from the current Pareto front and evaluates a
     mutation of it that has not been evaluated yet (a new parent and
     mutation are drawn, up to ``max_tries`` times, until one is new).
@@ -243,7 +281,7 @@ def evolutionary_search(evaluate: Callable[[Architecture], float], space: Search
     seen: set[Architecture] = set()
 
     def add(arch: Architecture, parent: Architecture | None) -> None:
-        params, flops = architecture_cost(arch)
+        params, flops = cost(arch)
         history.append(Candidate(arch, params, flops, float(evaluate(arch)), parent))
         seen.add(arch)
 
