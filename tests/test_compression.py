@@ -105,6 +105,14 @@ def test_flop_counts_match_hand_computation():
         flops.conv2d_cost(16, 30, 3, 8, 8, groups=4)
 
 
+def test_depthwise_separable_cost_is_depthwise_plus_pointwise():
+    cost = flops.depthwise_separable_cost(16, 32, 3, 8, 8, bias=False)
+    assert cost == (144 + 512, 2 * (144 + 512) * 64)
+    standard = flops.conv2d_cost(16, 32, 3, 8, 8, bias=False)
+    assert cost[1] / standard[1] == pytest.approx(1 / 32 + 1 / 9)
+    assert flops.depthwise_separable_cost(16, 32, 3, 8, 8)[0] == 144 + 16 + 512 + 32
+
+
 def test_docstrings_cite_existing_keys(root):
     keys = set(parse_bibliography(root / "references.bib").entries)
     for module in (quantization, pruning, coding):
