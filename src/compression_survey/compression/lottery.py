@@ -85,7 +85,7 @@ def find_tickets(
     rate: float = 0.2,
     output_rate: float | None = None,
 ) -> list[Ticket]:
-    """Iterative magnitude pruning with rewinding (:cite:`frankle2019lottery`, Algorithm "iterative pruning").
+    """Iterative magnitude pruning with rewinding to the initialisation, the procedure of :cite:`frankle2019lottery`.
 
     Saves the initial weights of ``model`` (untrained), then for ``rounds + 1``
     rounds: rewind to the initial weights, zero the pruned ones, train with
