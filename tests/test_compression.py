@@ -74,44 +74,6 @@ def test_bad_sparsity_is_rejected():
         pruning.magnitude_mask(torch.ones(3), 1.5)
 
 
-def test_huffman_code_is_prefix_free_and_round_trips():
-    torch.manual_seed(3)
-    symbols = torch.multinomial(torch.tensor([0.5, 0.2, 0.1, 0.1, 0.05, 0.05]), 2000, replacement=True).tolist()
-    code = coding.huffman_code(symbols)
-    words = sorted(code.values())
-    assert all(not b.startswith(a) for a, b in zip(words, words[1:]))
-    data = coding.encode(symbols, code)
-    assert coding.decode(data, code, len(symbols)) == symbols
-    assert len(data) < len(symbols) * 3 / 8  # beats a fixed 3-bit code on this skewed source
-    with pytest.raises(ValueError):
-        coding.decode(data[:10], code, len(symbols))
-
-
-def test_huffman_single_symbol_and_empty_input():
-    assert coding.huffman_code([7, 7, 7]) == {7: "0"}
-    with pytest.raises(ValueError):
-        coding.huffman_code([])
-
-
-def test_flop_counts_match_hand_computation():
-    assert flops.linear_cost(784, 300) == (784 * 300 + 300, 2 * 784 * 300)
-    # 3x3 conv, 16 -> 32 channels, 8x8 output: 4608 weights, 73,728 MACs
-    assert flops.conv2d_cost(16, 32, 3, 8, 8) == (4608 + 32, 2 * 4608 * 64)
-    depthwise = flops.conv2d_cost(16, 16, 3, 8, 8, groups=16, bias=False)
-    pointwise = flops.conv2d_cost(16, 32, 1, 8, 8, bias=False)
-    assert depthwise == (144, 2 * 144 * 64) and pointwise == (512, 2 * 512 * 64)
-    assert flops.low_rank_linear_cost(784, 300, 20, bias=False) == (20 * 784 + 300 * 20, 2 * (20 * 784 + 300 * 20))
-    with pytest.raises(ValueError, match="groups"):
-        flops.conv2d_cost(16, 30, 3, 8, 8, groups=4)
-
-
-def test_docstrings_cite_existing_keys(root):
-    keys = set(parse_bibliography(root / "references.bib").entries)
-    for module in (quantization, pruning, coding):
-        cited = re.findall(r":cite:`([^`]+)`", module.__doc__)
-        assert cited and set(cited) <= keys
-
-
 def _mlp(seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
     return torch.nn.Sequential(torch.nn.Linear(20, 30), torch.nn.ReLU(), torch.nn.Linear(30, 5))
@@ -189,3 +151,41 @@ def test_iterative_pruning_prunes_then_fine_tunes_each_step():
     assert set(records[0]) == {"sparsity", "ratio", "accuracy_pruned", "accuracy"}
     with pytest.raises(ValueError, match="increasing"):
         pruning.iterative_pruning(model, [0.95, 0.93], fine_tune, lambda m: 50.0)
+
+
+def test_huffman_code_is_prefix_free_and_round_trips():
+    torch.manual_seed(3)
+    symbols = torch.multinomial(torch.tensor([0.5, 0.2, 0.1, 0.1, 0.05, 0.05]), 2000, replacement=True).tolist()
+    code = coding.huffman_code(symbols)
+    words = sorted(code.values())
+    assert all(not b.startswith(a) for a, b in zip(words, words[1:]))
+    data = coding.encode(symbols, code)
+    assert coding.decode(data, code, len(symbols)) == symbols
+    assert len(data) < len(symbols) * 3 / 8  # beats a fixed 3-bit code on this skewed source
+    with pytest.raises(ValueError):
+        coding.decode(data[:10], code, len(symbols))
+
+
+def test_huffman_single_symbol_and_empty_input():
+    assert coding.huffman_code([7, 7, 7]) == {7: "0"}
+    with pytest.raises(ValueError):
+        coding.huffman_code([])
+
+
+def test_flop_counts_match_hand_computation():
+    assert flops.linear_cost(784, 300) == (784 * 300 + 300, 2 * 784 * 300)
+    # 3x3 conv, 16 -> 32 channels, 8x8 output: 4608 weights, 73,728 MACs
+    assert flops.conv2d_cost(16, 32, 3, 8, 8) == (4608 + 32, 2 * 4608 * 64)
+    depthwise = flops.conv2d_cost(16, 16, 3, 8, 8, groups=16, bias=False)
+    pointwise = flops.conv2d_cost(16, 32, 1, 8, 8, bias=False)
+    assert depthwise == (144, 2 * 144 * 64) and pointwise == (512, 2 * 512 * 64)
+    assert flops.low_rank_linear_cost(784, 300, 20, bias=False) == (20 * 784 + 300 * 20, 2 * (20 * 784 + 300 * 20))
+    with pytest.raises(ValueError, match="groups"):
+        flops.conv2d_cost(16, 30, 3, 8, 8, groups=4)
+
+
+def test_docstrings_cite_existing_keys(root):
+    keys = set(parse_bibliography(root / "references.bib").entries)
+    for module in (quantization, pruning, coding):
+        cited = re.findall(r":cite:`([^`]+)`", module.__doc__)
+        assert cited and set(cited) <= keys
