@@ -74,6 +74,85 @@ def test_bad_sparsity_is_rejected():
         pruning.magnitude_mask(torch.ones(3), 1.5)
 
 
+def _mlp(seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(20, 30), torch.nn.ReLU(), torch.nn.Linear(30, 5))
+
+
+def test_weight_counts_ignore_biases_and_count_masked_weights():
+    model = _mlp()
+    assert pruning.weight_counts(model) == (20 * 30 + 30 * 5, 750)
+    pruning.prune_linear_weights(model, 0.9)
+    total, nonzero = pruning.weight_counts(model)
+    assert (total, nonzero) == (750, 75)
+    assert pruning.compression_ratio(model) == pytest.approx(10.0)
+    assert [name for name, _ in pruning.linear_layers(model)] == ["0", "2"]
+
+
+def test_global_scope_uses_one_threshold_like_global_magnitude_masks():
+    model = _mlp(1)
+    weights = [m.weight.detach().clone() for _, m in pruning.linear_layers(model)]
+    pruning.prune_linear_weights(model, 0.8, scope="global")
+    expected = pruning.global_magnitude_masks(weights, 0.8)
+    for (_, module), mask in zip(pruning.linear_layers(model), expected):
+        assert torch.equal(module.weight_mask.bool(), mask)
+
+
+def test_layer_scope_prunes_every_layer_to_the_same_sparsity():
+    model = _mlp(2)
+    weights = {name: m.weight.detach().clone() for name, m in pruning.linear_layers(model)}
+    pruning.prune_linear_weights(model, 0.7, scope="layer")
+    for name, module in pruning.linear_layers(model):
+        assert torch.equal(module.weight_mask.bool(), pruning.magnitude_mask(weights[name], 0.7))
+    assert pruning.layer_sparsities(model) == {"0": pytest.approx(0.7), "2": pytest.approx(0.7)}
+
+
+@pytest.mark.parametrize("scope", ["global", "layer"])
+def test_repeated_pruning_keeps_earlier_pruned_weights_pruned(scope):
+    model = _mlp(3)
+    pruning.prune_linear_weights(model, 0.5, scope)
+    before = [m.weight_mask.clone() for _, m in pruning.linear_layers(model)]
+    with torch.no_grad():  # the survivors change (as in fine-tuning), so a fresh ranking would differ
+        for _, module in pruning.linear_layers(model):
+            module.weight_orig.mul_(torch.rand_like(module.weight_orig))
+    pruning.prune_linear_weights(model, 0.75, scope)
+    for old, (_, module) in zip(before, pruning.linear_layers(model)):
+        assert torch.all(module.weight_mask <= old)
+    groups = [[600, 150]] if scope == "global" else [[600], [150]]
+    expected_pruned = sum(round(0.75 * sum(group)) for group in groups)
+    assert pruning.weight_counts(model)[1] == 750 - expected_pruned
+
+
+def test_prune_linear_weights_rejects_bad_arguments():
+    model = _mlp()
+    with pytest.raises(ValueError, match="fraction"):
+        pruning.prune_linear_weights(model, -0.1)
+    with pytest.raises(ValueError, match="scope"):
+        pruning.prune_linear_weights(model, 0.5, scope="row")
+    pruning.prune_linear_weights(model, 0.5)
+    with pytest.raises(ValueError, match="below"):
+        pruning.prune_linear_weights(model, 0.3)
+
+
+def test_iterative_pruning_prunes_then_fine_tunes_each_step():
+    model = _mlp(4)
+    calls = []
+
+    def fine_tune(m):
+        calls.append(pruning.weight_counts(m)[1])
+        with torch.no_grad():  # a "fine-tuning" step that would revive pruned weights without the masks
+            for _, module in pruning.linear_layers(m):
+                module.weight_orig.add_(1.0)
+
+    records = pruning.iterative_pruning(model, [0.5, 0.8, 0.9], fine_tune, lambda m: 50.0)
+    assert calls == [375, 150, 75]
+    assert [r["sparsity"] for r in records] == pytest.approx([0.5, 0.8, 0.9])
+    assert records[-1]["ratio"] == pytest.approx(10.0)
+    assert set(records[0]) == {"sparsity", "ratio", "accuracy_pruned", "accuracy"}
+    with pytest.raises(ValueError, match="increasing"):
+        pruning.iterative_pruning(model, [0.95, 0.93], fine_tune, lambda m: 50.0)
+
+
 def test_huffman_code_is_prefix_free_and_round_trips():
     torch.manual_seed(3)
     symbols = torch.multinomial(torch.tensor([0.5, 0.2, 0.1, 0.1, 0.05, 0.05]), 2000, replacement=True).tolist()
