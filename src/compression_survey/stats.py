@@ -98,3 +98,109 @@ def code_share(frame: pd.DataFrame) -> float:
     """Percentage (0–100) of method entries (see ``is_method``) that link a code repository."""
     methods = frame[frame["is_method"]]
     return 100.0 * methods["has_code"].mean() if len(methods) else 0.0
+
+
+def family_year_counts(frame: pd.DataFrame, taxonomy: Taxonomy, since: int | None = None) -> pd.DataFrame:
+    """Entries per year (rows) and family (columns, taxonomy order), an entry counting once in each of its families.
+
+    Unlike :func:`papers_per_year` (primary family only) a paper on pruning
+    and quantization adds one to both columns.  Rows cover every year from
+    ``since`` (default: the first year of the bibliography) to the last
+    year, with zeros for years without entries; entries before ``since``
+    are left out.  Raises :class:`ValueError` if ``since`` is after the last year.
+    """
+    last = int(frame["year"].max())
+    first = int(frame["year"].min()) if since is None else since
+    if first > last:
+        raise ValueError(f"since={since} is after the last year {last}")
+    exploded = frame.explode("families")
+    table = pd.crosstab(exploded["year"], exploded["families"])
+    columns = [f.id for f in taxonomy.families]
+    return table.reindex(index=range(first, last + 1), columns=columns, fill_value=0).rename_axis(
+        index="year", columns="family"
+    )
+
+
+def latest_run_start(years: pd.Index | list[int]) -> int:
+    """First year of the last unbroken run of consecutive years in ``years`` (e.g. 2014 for 1989, 1993, 2014–2021).
+
+    Raises :class:`ValueError` for no years.
+    """
+    ordered = sorted(set(int(y) for y in years))
+    if not ordered:
+        raise ValueError("no years")
+    start = ordered[-1]
+    while start - 1 in ordered:
+        start -= 1
+    return start
+
+
+def family_cooccurrence(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Family × family table of entry counts (rows and columns in taxonomy order).
+
+    Cell ``(a, b)`` counts the entries that belong to both ``a`` and ``b``;
+    the diagonal ``(a, a)`` counts the entries of ``a`` (as :func:`papers_per_family`).
+    The table is symmetric.
+    """
+    ids = [f.id for f in taxonomy.families]
+    table = pd.DataFrame(0, index=pd.Index(ids, name="family"), columns=pd.Index(ids, name="family"))
+    for families in frame["families"]:
+        for a in families:
+            for b in families:
+                table.loc[a, b] += 1
+    return table
+
+
+def family_pairs(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.Series:
+    """Entries shared by each pair of different families, most frequent first (ties in taxonomy order).
+
+    Index: ``(family_a, family_b)`` with ``family_a`` before ``family_b`` in
+    the taxonomy; only pairs with at least one shared entry.  An entry in
+    three families counts once in each of its three pairs.
+    """
+    table = family_cooccurrence(frame, taxonomy)
+    ids = list(table.index)
+    pairs = {
+        (a, b): int(table.loc[a, b])
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if table.loc[a, b] > 0
+    }
+    series = pd.Series(pairs, name="entries", dtype="int64")
+    if series.empty:
+        return series
+    return series.sort_values(ascending=False, kind="stable")
+
+
+def code_share_per_family(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Per family (rows, taxonomy order): ``entries``, ``with_code`` (entries with a ``code`` field) and ``share_pct`` (0–100).
+
+    An entry counts in each of its families; a family without entries has
+    a ``share_pct`` of 0.
+    """
+    exploded = frame.explode("families")
+    rows = {}
+    for family in taxonomy.families:
+        members = exploded[exploded["families"] == family.id]
+        with_code = int(members["has_code"].sum())
+        rows[family.id] = {
+            "entries": len(members),
+            "with_code": with_code,
+            "share_pct": 100.0 * with_code / len(members) if len(members) else 0.0,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("family")
+
+
+def venue_family_table(frame: pd.DataFrame, taxonomy: Taxonomy, top: int = 8) -> pd.DataFrame:
+    """Entries of the ``top`` most frequent venues (rows, order of :func:`papers_per_venue`) per family (columns, taxonomy order).
+
+    An entry counts in each of its families; families with no entry in
+    these venues are dropped.  Raises :class:`ValueError` unless ``top`` ≥ 1.
+    """
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    venues = list(papers_per_venue(frame).index[:top])
+    exploded = frame[frame["venue"].isin(venues)].explode("families")
+    table = pd.crosstab(exploded["venue"], exploded["families"])
+    columns = [f.id for f in taxonomy.families if f.id in table.columns]
+    return table.reindex(index=venues, columns=columns, fill_value=0).rename_axis(index="venue", columns="family")
