@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def tiny_site(tmp_path, root):
         "bibtex_bibfiles = ['references.bib']\n"
     )
     shutil.copy(root / "taxonomy.yaml", tmp_path / "taxonomy.yaml")
+    shutil.copy(root / "terminology.yaml", tmp_path / "terminology.yaml")
     (tmp_path / "index.rst").write_text("Test\n====\n\n.. taxonomy-bibliography::\n")
     return tmp_path
 
@@ -67,3 +69,12 @@ def test_unknown_taxonomy_id_stops_the_build_naming_file_line_and_key(tiny_site)
     result = build(tiny_site)
     assert result.returncode != 0
     assert "references.bib:2: [gale2019state] unknown taxonomy id 'pruning.magic'" in result.stderr
+
+
+def test_bad_terminology_stops_the_build_naming_file_line_and_term(tiny_site):
+    (tiny_site / "references.bib").write_text(ENTRY % "pruning.unstructured")
+    path = tiny_site / "terminology.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("group: general", "group: nowhere", 1), encoding="utf-8")
+    result = build(tiny_site)
+    assert result.returncode != 0
+    assert re.search(r"terminology\.yaml:\d+: \[model compression\] unknown group 'nowhere'", result.stderr), result.stderr
