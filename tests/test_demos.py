@@ -12,6 +12,7 @@ from compression_survey.demos import (
     SmallCNN,
     accuracy,
     count_parameters,
+    interleaved_latencies,
     latency_seconds,
     load_digits_split,
     mean_std,
@@ -76,3 +77,13 @@ def test_notebook_inputs_match_patterns(tmp_path):
     assert notebook_inputs(patterns, "docs/index", tmp_path) == []
     with pytest.raises(ExtensionError, match="matches no file"):
         notebook_inputs({"notebooks/*": ["missing/*.py"]}, "notebooks/x", tmp_path)
+
+
+def test_interleaved_latencies_one_per_model():
+    models = [torch.nn.Linear(8, 8), torch.nn.Sequential(torch.nn.Linear(8, 512), torch.nn.Linear(512, 8))]
+    times = interleaved_latencies(models, torch.randn(64, 8), repeats=5, warmup=1)
+    assert len(times) == 2 and all(t > 0 for t in times)
+    with pytest.raises(ValueError, match="repeats"):
+        interleaved_latencies(models, torch.randn(1, 8), repeats=0)
+    with pytest.raises(ValueError, match="model"):
+        interleaved_latencies([], torch.randn(1, 8))

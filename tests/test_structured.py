@@ -95,16 +95,6 @@ def test_cost_formula_matches_the_real_module(channels):
     assert flops == 2 * (9 * c1 * 64 + 9 * c1 * c2 * 64 + 9 * c2 * c3 * 16 + c3 * 10)
 
 
-def test_interleaved_latencies_one_per_model():
-    models = [nn.Linear(8, 8), nn.Sequential(nn.Linear(8, 512), nn.Linear(512, 8))]
-    times = structured.interleaved_latencies(models, torch.randn(64, 8), repeats=5, warmup=1)
-    assert len(times) == 2 and all(t > 0 for t in times)
-    with pytest.raises(ValueError, match="repeats"):
-        structured.interleaved_latencies(models, torch.randn(1, 8), repeats=0)
-    with pytest.raises(ValueError, match="model"):
-        structured.interleaved_latencies([], torch.randn(1, 8))
-
-
 def test_docstring_cites_an_existing_key(root):
     keys = set(parse_bibliography(root / "references.bib").entries)
     cited = re.findall(r":cite:`([^`]+)`", structured.__doc__)

@@ -15,6 +15,7 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
@@ -179,25 +180,42 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return float((model(x).argmax(dim=1) == y).float().mean() * 100.0)
 
 
-@torch.no_grad()
 def latency_seconds(model: nn.Module, x: torch.Tensor, repeats: int = 50, warmup: int = 5) -> float:
     """Median wall-clock time in seconds of one forward pass of ``model`` on the batch ``x``.
 
-    Runs ``warmup`` untimed passes, then ``repeats`` timed ones
-    (``time.perf_counter``), on the current number of CPU threads.
-    Raises ``ValueError`` if ``repeats`` < 1.
+    The one-model case of :func:`interleaved_latencies` (same warm-up,
+    timing and errors).
+    """
+    return interleaved_latencies([model], x, repeats=repeats, warmup=warmup)[0]
+
+
+@torch.no_grad()
+def interleaved_latencies(models: Sequence[nn.Module], x: torch.Tensor, repeats: int = 30,
+                          warmup: int = 3) -> list[float]:
+    """Median forward-pass time in seconds of each model on the batch ``x``, measured in alternation.
+
+    Each of ``repeats`` rounds times one forward pass of every model in turn
+    (``time.perf_counter``), after ``warmup`` untimed rounds, so a change of
+    machine load during the measurement affects all models alike and their
+    ratios stay stable.  Uses the current number of threads.  Raises
+    :class:`ValueError` if ``repeats`` < 1 or no models are given.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    model.eval()
+    if not models:
+        raise ValueError("need at least one model")
+    for model in models:
+        model.eval()
     for _ in range(warmup):
-        model(x)
-    times = []
+        for model in models:
+            model(x)
+    times: list[list[float]] = [[] for _ in models]
     for _ in range(repeats):
-        start = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for index, model in enumerate(models):
+            start = time.perf_counter()
+            model(x)
+            times[index].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def serialized_size_bytes(model: nn.Module) -> int:

@@ -31,7 +31,7 @@ from sphinxcontrib.bibtex.directives import BibliographyDirective
 from .bibstyle import register as _register_bibstyle
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
 from .taxonomy import Taxonomy, TaxonomyError, TaxonomyNode, load_taxonomy
-from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, load_terminology
+from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, has_cjk, load_terminology
 
 HERE = Path(__file__).parent
 _register_bibstyle()
@@ -196,9 +196,8 @@ def _jieba_dictionary(app: Sphinx, config) -> None:
     for node in taxonomy.nodes():
         name = node.label("zh_CN")
         for part in name.replace("（", " ").replace("）", " ").replace("与", " ").split():
-            if any("\u4e00" <= ch <= "\u9fff" for ch in part):
+            if has_cjk(part):
                 words.add(part)
-    words.update(config.survey_search_terms)
     path = Path(app.doctreedir) / "jieba_userdict.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{w} 1000 n\n" for w in sorted(words)), encoding="utf-8")
@@ -259,7 +258,6 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_bibliography", "references.bib", "env", types=[str])
     app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
     app.add_config_value("survey_terminology", "terminology.yaml", "env", types=[str])
-    app.add_config_value("survey_search_terms", [], "env", types=[list])
     app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
     app.add_config_value("survey_titles", {}, "html", types=[dict])
     app.connect("config-inited", _add_paths)

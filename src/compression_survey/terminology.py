@@ -75,7 +75,12 @@ class Terminology:
 
     def chinese_words(self) -> set[str]:
         """Every Chinese form (standard and variants) that contains a CJK character."""
-        return {w for t in self.terms for w in t.chinese_forms if re.search(r"[\u4e00-\u9fff]", w)}
+        return {w for t in self.terms for w in t.chinese_forms if has_cjk(w)}
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` contains a CJK unified ideograph (a Chinese character)."""
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
 
 
 def load_terminology(path: str | Path, taxonomy: Taxonomy) -> Terminology:

@@ -14,8 +14,6 @@ modify their inputs.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Sequence
 
 import torch
@@ -131,32 +129,3 @@ def small_cnn_cost(channels: Sequence[int], in_channels: int = 1) -> tuple[int, 
     layers = [conv2d_cost(in_channels, c1, 3, 8, 8), conv2d_cost(c1, c2, 3, 8, 8),
               conv2d_cost(c2, c3, 3, 4, 4), linear_cost(c3, 10)]
     return sum(p for p, _ in layers), sum(f for _, f in layers)
-
-
-@torch.no_grad()
-def interleaved_latencies(models: Sequence[nn.Module], x: torch.Tensor, repeats: int = 30,
-                          warmup: int = 3) -> list[float]:
-    """Median forward-pass time in seconds of each model on the batch ``x``, measured in alternation.
-
-    Each of ``repeats`` rounds times one forward pass of every model in turn
-    (``time.perf_counter``), after ``warmup`` untimed rounds, so a change of
-    machine load during the measurement affects all models alike and their
-    ratios stay stable.  Uses the current number of threads.  Raises
-    :class:`ValueError` if ``repeats`` < 1 or no models are given.
-    """
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
-    if not models:
-        raise ValueError("need at least one model")
-    for model in models:
-        model.eval()
-    for _ in range(warmup):
-        for model in models:
-            model(x)
-    times: list[list[float]] = [[] for _ in models]
-    for _ in range(repeats):
-        for index, model in enumerate(models):
-            start = time.perf_counter()
-            model(x)
-            times[index].append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
