@@ -84,11 +84,26 @@ def test_every_seed_entry_maps_to_an_existing_key(root):
     assert sorted({k for k in mapped.values() if k not in keys}) == []
 
 
-def test_every_bibliography_entry_comes_from_a_seed(root):
+def added_works(root) -> list[dict]:
+    """Rows of ``curation/added_works.tsv``: works added beyond the seeds (key, issue, family, criterion, sources)."""
+    with open(root / "curation" / "added_works.tsv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_every_bibliography_entry_comes_from_a_seed_or_the_added_works_log(root):
     keys = set(parse_bibliography(root / "references.bib").entries.keys())
     with open(root / "curation" / "seed_map.tsv", encoding="utf-8") as handle:
         mapped = {r["key"] for r in csv.DictReader(handle, delimiter="\t")}
-    assert keys - mapped == set()
+    added = [r["key"] for r in added_works(root)]
+    assert len(added) == len(set(added)), "a work is logged twice in curation/added_works.tsv"
+    assert sorted(keys - mapped - set(added)) == [], "entries neither from a seed nor in curation/added_works.tsv"
+    assert sorted(set(added) - keys) == [], "curation/added_works.tsv names keys missing from references.bib"
+    assert sorted(set(added) & mapped) == [], "a seed paper is also logged as added"
+
+
+def test_every_added_work_names_its_criterion_and_sources(root):
+    for row in added_works(root):
+        assert row["criterion"].strip() and row["sources"].strip(), row["key"]
 
 
 def test_a_valid_entry_passes(tmp_path, taxonomy):
