@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the build and the tests need:
-#   fonts-noto-cjk           Chinese glyphs in figures
-#   texlive-* latexmk biber  the BibTeX/biber toolchain test (and, later, the PDF)
-#   dvisvgm                  math rendered to embedded SVG (sphinx.ext.imgmath)
-# Installs only what is missing; needs root (or sudo) when something is.
+# Installs the Debian packages of scripts/debian-packages.txt (the project's one
+# list; .readthedocs.yaml lists its `build` packages).  Installs only what is
+# missing; needs root (or sudo) when something is.
 set -euo pipefail
-packages=(fonts-noto-cjk texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber latexmk dvisvgm)
+here="$(cd "$(dirname "$0")" && pwd)"
+mapfile -t packages < <(sed -e 's/#.*//' "$here/debian-packages.txt" | awk 'NF {print $1}')
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

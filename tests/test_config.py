@@ -78,3 +78,45 @@ def test_bad_terminology_stops_the_build_naming_file_line_and_term(tiny_site):
     result = build(tiny_site)
     assert result.returncode != 0
     assert re.search(r"terminology\.yaml:\d+: \[model compression\] unknown group 'nowhere'", result.stderr), result.stderr
+
+
+def debian_packages(root) -> dict[str, str]:
+    """``scripts/debian-packages.txt`` as {package: need}, need being ``build`` or ``test``."""
+    packages = {}
+    for number, line in enumerate((root / "scripts" / "debian-packages.txt").read_text().splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            assert len(fields) == 2 and fields[1] in {"build", "test"}, f"debian-packages.txt:{number}: {line!r}"
+            packages[fields[0]] = fields[1]
+    return packages
+
+
+def test_read_the_docs_installs_exactly_the_build_packages(root):
+    import yaml
+
+    config = yaml.safe_load((root / ".readthedocs.yaml").read_text())
+    wanted = sorted(p for p, need in debian_packages(root).items() if need == "build")
+    assert sorted(config["build"]["apt_packages"]) == wanted
+
+
+def test_install_script_reads_the_package_list(root, tmp_path):
+    """The install script installs every listed package: run it with dpkg-query and apt-get stubbed."""
+    (tmp_path / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "apt-get").write_text("#!/bin/sh\necho \"$@\" >> \"$LOG\"\n")
+    (tmp_path / "sudo").write_text("#!/bin/sh\nexec \"$@\"\n")
+    for tool in ("dpkg-query", "apt-get", "sudo"):
+        (tmp_path / tool).chmod(0o755)
+    log = tmp_path / "apt.log"
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "LOG": str(log)}
+    subprocess.run(["bash", str(root / "scripts" / "install-system-deps.sh")], env=env, check=True, capture_output=True)
+    installed = [word for word in log.read_text().splitlines()[-1].split() if not word.startswith("-")]
+    assert installed[0] == "install"
+    assert sorted(installed[1:]) == sorted(debian_packages(root))
+
+
+def test_read_the_docs_installs_the_cpu_build_of_torch(root):
+    import yaml
+
+    config = yaml.safe_load((root / ".readthedocs.yaml").read_text())
+    steps = " ".join(config["build"]["jobs"]["post_create_environment"])
+    assert "torch==2.13.0" in steps and "/whl/cpu" in steps
