@@ -25,7 +25,7 @@ extensions = [
 ]
 root_doc = "docs/index"
 include_patterns = ["docs/**", "notebooks/**"]
-exclude_patterns = ["_build", "docs/locale", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "docs/locale", "docs/_static", "**/.ipynb_checkpoints"]
 language = "en"
 nitpicky = True
 
@@ -55,7 +55,8 @@ gettext_location = True
 
 # Bibliography
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = "survey"  # plain, labelled by citation key (compression_survey.bibstyle)
+# plain, labelled by citation key; author–year citations (Chinese forms in Chinese: compression_survey.bibstyle)
+bibtex_default_style = "survey"
 bibtex_reference_style = "author_year"
 bibtex_tooltips = False
 survey_bibliography = "references.bib"
@@ -82,7 +83,13 @@ survey_notebook_inputs = {
 # -- HTML ---------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Model Compression Survey"
-survey_titles = {"en": "Model Compression Survey", "zh_CN": "模型压缩综述"}  # html_title per language
+html_favicon = "docs/_static/favicon.svg"
+# Options whose value depends on the build language (applied by compression_survey.sphinxext).
+survey_per_language = {
+    "html_title": {"en": "Model Compression Survey", "zh_CN": "模型压缩综述"},
+    "author": {"en": "The Model Compression Survey authors", "zh_CN": "《模型压缩综述》作者"},
+    "copyright": {"en": "2026, The Model Compression Survey authors", "zh_CN": "2026，《模型压缩综述》作者"},
+}
 html_theme_options = {
     "article_header_end": ["language-switch.html", "article-header-buttons.html"],
     "use_download_button": True,

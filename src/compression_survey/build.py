@@ -87,7 +87,8 @@ def build_html(build_root: Path) -> int:
         return 1
     status = 0
     for code in SITE_LANGUAGES:
-        status |= sphinx("html", build_root / "html" / code, "-D", f"language={code}")
+        # doctrees outside the published tree, one folder per language
+        status |= sphinx("html", build_root / "html" / code, "-D", f"language={code}", "-d", str(build_root / "doctrees" / code))
     if status == 0:
         write_language_chooser(build_root / "html")
         print(f"Site written to {build_root / 'html' / 'index.html'}")

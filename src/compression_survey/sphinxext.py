@@ -6,7 +6,10 @@
   definition, in the build's language, from ``taxonomy.yaml``;
 * ``taxonomy-bibliography`` directive: every entry of ``references.bib``,
   grouped by its primary taxonomy node (the first ``keywords`` id);
-* a link from every page to the same page in the other language;
+* a link from every page to the same page in the other language, and the
+  other reader-facing behaviour of :mod:`compression_survey.site`;
+* the bibliography and citation styles of the build's language
+  (:mod:`compression_survey.bibstyle`);
 * ``survey-glossary`` directive: the glossary from ``terminology.yaml``,
   every term a ``{term}`` target under its English name;
 * a jieba user dictionary from the taxonomy's and terminology's Chinese
@@ -28,7 +31,9 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
+from . import site
 from .bibstyle import register as _register_bibstyle
+from .bibstyle import styles_for
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
 from .taxonomy import Taxonomy, TaxonomyError, TaxonomyNode, load_taxonomy
 from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, has_cjk, load_terminology
@@ -36,8 +41,7 @@ from .terminology import GENERAL, GENERAL_LABELS, TerminologyError, has_cjk, loa
 HERE = Path(__file__).parent
 _register_bibstyle()
 
-#: The languages the site is built in, with the label shown in the switcher.
-SITE_LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+SITE_LANGUAGES = site.SITE_LANGUAGES
 
 _UI = {
     "en": {"none": "No entries yet."},
@@ -45,8 +49,7 @@ _UI = {
 }
 
 
-def _language(config) -> str:
-    return "zh_CN" if str(config.language or "en").startswith("zh") else "en"
+_language = site.site_language
 
 
 def _survey_data(app: Sphinx):
@@ -166,6 +169,9 @@ class SurveyGlossary(SphinxDirective):
                 )
                 if lang == "zh_CN" and term.zh != term.en:
                     term_node.insert(0, nodes.Text(f"{term.zh}　"))
+                    # the general index lists the Chinese term too, pointing at the same entry
+                    for index in term_node.findall(addnodes.index):
+                        index["entries"].append(("single", term.zh, term_node["ids"][0], "main", None))
                 term_node["translatable"] = False
                 definition = nodes.definition("", nodes.paragraph(text=term.definition[lang]))
                 items += nodes.definition_list_item("", term_node, definition)
@@ -173,17 +179,6 @@ class SurveyGlossary(SphinxDirective):
             section += glossary
             out.append(section)
         return out
-
-
-def _language_switch(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    current = _language(app.config)
-    other = "en" if current == "zh_CN" else "zh_CN"
-    to_root = "../" * pagename.count("/")
-    context["survey_other_language"] = {
-        "code": other,
-        "label": SITE_LANGUAGES[other],
-        "url": f"{to_root}../{other}/{pagename}.html",
-    }
 
 
 def _jieba_dictionary(app: Sphinx, config) -> None:
@@ -247,9 +242,16 @@ def _stamp_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None
     source[0] = source[0].replace(marker, f"{marker} {len(inputs)} files @ {digest.hexdigest()[:16]}", 1)
 
 
+def _per_language(app: Sphinx, config) -> None:
+    """Apply ``survey_per_language`` (``{option: {language: value}}``) and the language's bibliography styles."""
+    lang = _language(config)
+    for name, values in config.survey_per_language.items():
+        if lang in values:
+            setattr(config, name, values[lang])
+    config.bibtex_default_style, config.bibtex_reference_style = styles_for(lang)
+
+
 def _add_paths(app: Sphinx, config) -> None:
-    if config.survey_titles:
-        config.html_title = config.survey_titles.get(_language(config), config.html_title)
     config.templates_path = [*config.templates_path, str(HERE / "templates")]
     config.html_static_path = [*config.html_static_path, str(HERE / "static")]
 
@@ -259,14 +261,15 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_taxonomy", "taxonomy.yaml", "env", types=[str])
     app.add_config_value("survey_terminology", "terminology.yaml", "env", types=[str])
     app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
-    app.add_config_value("survey_titles", {}, "html", types=[dict])
+    app.add_config_value("survey_per_language", {}, "env", types=[dict])
+    app.connect("config-inited", _per_language)
     app.connect("config-inited", _add_paths)
     app.connect("config-inited", _jieba_dictionary)
     app.connect("builder-inited", _load_sources)
-    app.connect("html-page-context", _language_switch)
     app.connect("source-read", _stamp_notebook_inputs)
     app.add_directive("taxonomy-overview", TaxonomyOverview)
     app.add_directive("taxonomy-bibliography", TaxonomyBibliography)
     app.add_directive("survey-glossary", SurveyGlossary)
     app.add_css_file("survey.css")
+    site.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

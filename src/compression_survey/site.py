@@ -1,0 +1,184 @@
+"""What the reader of the HTML site gets, beyond the pages' content.
+
+* :func:`check_written_pages` — after an HTML build, every page in the
+  output folder is scanned for what a reader would see as an error (a
+  docutils system message, a "problematic" node, a formula LaTeX could not
+  render); each is reported as a warning, so a strict build fails even when
+  the page was written by an earlier run and not re-read in this one.
+* :func:`clean_output` — no build leftovers in the published tree: source
+  maps are removed, and MyST-NB's executed notebooks are written beside the
+  doctrees (per language) instead of into the site's parent folder.
+* :func:`write_root_redirect` — ``index.html`` at the root of each language
+  (Read the Docs serves ``/<lang>/<version>/`` from it) leading to the home page.
+* :func:`use_theme_translations` — the project's Chinese translations of the
+  theme's interface strings (``locale/zh_CN/LC_MESSAGES/*.po`` beside this
+  file) take precedence over the themes' own, which are missing or in
+  Taiwanese usage (列印成 PDF).
+* :class:`ChineseSearch` — Sphinx 9.0's Chinese search language writes
+  ``window.Stemmer = ChineseStemmer`` but ships only the English stemmer, so
+  every Chinese search fails in the browser (sphinx-doc/sphinx#14229, fixed
+  upstream in 9.2, which needs Python ≥ 3.13); this subclass names the
+  stemmer that is shipped.
+* :func:`language_switch_context` — the link to the same page in the other
+  language (``static/survey.js`` keeps the section and handles the Read the
+  Docs layout).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+from sphinx import locale
+from sphinx.application import Sphinx
+from sphinx.search.zh import SearchChinese
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+#: The languages the site is built in, with the label shown in the switcher.
+SITE_LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+
+#: What marks an error on a written page: (regular expression, what a reader sees).
+PAGE_ERRORS = [
+    (re.compile(r'class="[^"]*\bsystem-message\b'), "a system message (error box)"),
+    (re.compile(r'class="[^"]*\bproblematic\b'), "a problematic (unresolved) node"),
+    (re.compile(r"latex exited with error|dvisvgm exited with error", re.I), "a formula that did not render"),
+    (re.compile(r'class="[^"]*\bmath-error\b'), "a formula that did not render"),
+]
+
+
+def site_language(config) -> str:
+    """``zh_CN`` for any Chinese build language, else ``en``."""
+    return "zh_CN" if str(config.language or "en").startswith("zh") else "en"
+
+
+def page_errors(html: str) -> list[str]:
+    """What a reader would see as an error on the page whose HTML is ``html`` (one line per kind found)."""
+    found = []
+    for pattern, what in PAGE_ERRORS:
+        matches = pattern.findall(html)
+        if matches:
+            found.append(f"{len(matches)} × {what}")
+    return found
+
+
+def check_written_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Warn (and so fail a strict build) for every page in the output folder that shows an error."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for path in sorted(outdir.rglob("*.html")):
+        problems = page_errors(path.read_text(encoding="utf-8", errors="replace"))
+        if problems:
+            logger.warning(
+                "%s: the written page shows %s (fix the source and rebuild)",
+                path.relative_to(outdir).as_posix(), "; ".join(problems),
+                type="survey", subtype="page-error",
+            )
+
+
+def move_notebook_outputs(app: Sphinx) -> None:
+    """Write MyST-NB's executed notebooks beside this build's doctrees, not into the site's parent folder.
+
+    MyST-NB writes them to ``<outdir>/../jupyter_execute``, which is the
+    root of the published site when both languages are built side by side
+    (and shared by them, so one language's notebook replaced the other's).
+    """
+    config = getattr(app.env, "mystnb_config", None)
+    if config is not None:
+        folder = Path(app.doctreedir) / "jupyter_execute"
+        app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
+
+
+def clean_output(app: Sphinx, exception: Exception | None) -> None:
+    """Remove source maps (``*.map``) that the themes copy into ``_static``."""
+    if exception is None and app.builder.format == "html":
+        for path in Path(app.outdir).rglob("*.map"):
+            path.unlink()
+
+
+REDIRECT = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+  <meta charset="utf-8">
+  <title>{title}</title>
+  <meta http-equiv="refresh" content="0; url={target}">
+  <link rel="canonical" href="{target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def write_root_redirect(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``index.html`` at the language root leading to the home page (``root_doc``), if that is elsewhere."""
+    if exception is not None or app.builder.name != "html" or app.config.root_doc == "index":
+        return
+    target = app.builder.get_target_uri(app.config.root_doc)
+    page = REDIRECT.format(lang=site_language(app.config).replace("_", "-"), title=app.config.html_title, target=target)
+    path = Path(app.outdir) / "index.html"
+    if not path.exists() or path.read_text(encoding="utf-8") != page:
+        path.write_text(page, encoding="utf-8")
+
+
+def theme_catalogs(language: str) -> dict[str, dict[str, str]]:
+    """The project's translations of theme strings: ``{catalog: {msgid: msgstr}}`` for ``language``."""
+    folder = HERE / "locale" / language / "LC_MESSAGES"
+    catalogs = {}
+    for path in sorted(folder.glob("*.po")):
+        catalogs[path.stem] = {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and not e.obsolete}
+    return catalogs
+
+
+def use_theme_translations(app: Sphinx) -> None:
+    """Put the project's theme translations in front of the themes' own (Chinese builds only)."""
+    language = site_language(app.config)
+    if language == "en":
+        return
+    for catalog, messages in theme_catalogs(language).items():
+        translator = locale.translators.get(("general", catalog))
+        if translator is None or not hasattr(translator, "_catalog"):
+            logger.warning("no %r message catalog is loaded; theme strings stay untranslated", catalog,
+                           type="survey", subtype="i18n")
+            continue
+        translator._catalog.update(messages)  # ours first; the theme's own stay as fallback
+
+
+class ChineseSearch(SearchChinese):
+    """Sphinx's Chinese search, with the JavaScript stemmer it ships (English, for Latin words)."""
+
+    language_name = "English"
+
+
+def language_switch_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Give the template ``survey_other_language``: code, label, and a relative link for the built layout."""
+    current = site_language(app.config)
+    other = "en" if current == "zh_CN" else "zh_CN"
+    to_root = "../" * pagename.count("/")
+    context["survey_other_language"] = {
+        "code": other,
+        "current": current,
+        "label": SITE_LANGUAGES[other],
+        "pagename": pagename,
+        "url": f"{to_root}../{other}/{pagename}.html",
+    }
+
+
+def setup(app: Sphinx) -> None:
+    """Connect the handlers above (called from :mod:`compression_survey.sphinxext`)."""
+    import sphinx.search
+
+    from . import reader_notebook
+
+    reader_notebook.setup(app)
+    sphinx.search.languages["zh"] = ChineseSearch
+    app.connect("builder-inited", move_notebook_outputs, priority=900)  # after MyST-NB sets its folder
+    app.connect("builder-inited", use_theme_translations, priority=900)
+    app.connect("html-page-context", language_switch_context)
+    app.connect("build-finished", clean_output)
+    app.connect("build-finished", write_root_redirect)
+    app.connect("build-finished", check_written_pages, priority=900)
+    app.add_js_file("survey.js", loading_method="defer")
