@@ -95,6 +95,14 @@ html_theme_options = {
     "use_download_button": True,
     "home_page_in_toc": True,
     "show_toc_level": 2,
+    # the values the themes would otherwise fill in while building, which made
+    # every build see a changed configuration (compression_survey.site.stable_config)
+    "navbar_persistent": [],
+    "icon_links": [],
+    "logo": {},
 }
+html_context = {"default_mode": "auto"}  # light or dark, as the reader's system prefers
+html_permalinks_icon = "#"
+html_sourcelink_suffix = ""
 html_last_updated_fmt = None
 html_copy_source = True

@@ -8,6 +8,8 @@ import re
 
 import nbformat
 import pytest
+
+from compression_survey import PROJECT_ROOT
 from nbclient import NotebookClient
 
 from compression_survey.targets import TARGETS
@@ -43,8 +45,8 @@ def glued_values(notebook) -> dict[str, str]:
 
 
 def build_glue(site, name: str) -> dict[str, str]:
-    """The values the build's run of notebook ``name`` glued (MyST-NB's ``jupyter_execute/…glue.json``)."""
-    path = site / "jupyter_execute" / "notebooks" / f"{name}.glue.json"
+    """The values the build's run of notebook ``name`` glued (MyST-NB's ``…glue.json``, kept outside the site)."""
+    path = PROJECT_ROOT / "_build" / "jupyter_execute" / "en" / "notebooks" / f"{name}.glue.json"
     if not path.exists():
         return {}
     return {key: _plain_text(output) for key, output in json.loads(path.read_text(encoding="utf-8")).items()}

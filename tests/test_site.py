@@ -140,3 +140,32 @@ def test_catalog_check_reports_untranslated_and_fuzzy(tmp_path):
 def test_site_title_is_in_the_page_language(site):
     assert "<title>分类体系 &#8212; 模型压缩综述</title>" in (site / "zh_CN" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
     assert "<title>Taxonomy &#8212; Model Compression Survey</title>" in (site / "en" / "docs" / "taxonomy.html").read_text(encoding="utf-8")
+
+
+def test_published_tree_holds_no_build_leftovers(site):
+    leftovers = [
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.name in {".doctrees", "jupyter_execute", "environment.pickle", ".jupyter_cache"}
+        or p.suffix in {".pickle", ".doctree", ".map"}
+    ]
+    assert leftovers == []
+    assert sorted(p.name for p in site.iterdir()) == ["en", "index.html", "zh_CN"]
+
+
+def test_each_language_root_leads_to_its_home_page(site):
+    for lang in LANGS:
+        html = (site / lang / "index.html").read_text(encoding="utf-8")
+        assert 'url=docs/index.html"' in html and (site / lang / "docs" / "index.html").exists()
+
+
+def test_a_second_build_of_the_same_source_is_byte_identical(site, tmp_path):
+    """Two builds of the same commit give the same pages, notebooks and figures."""
+    from compression_survey.build import build_html
+
+    assert build_html(tmp_path) == 0
+    first = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path / "html"): p.read_bytes() for p in (tmp_path / "html").rglob("*") if p.is_file()}
+    assert sorted(first) == sorted(second)
+    differing = sorted(str(path) for path in first if first[path] != second[path])
+    assert differing == []

@@ -86,10 +86,13 @@ def move_notebook_outputs(app: Sphinx) -> None:
     MyST-NB writes them to ``<outdir>/../jupyter_execute``, which is the
     root of the published site when both languages are built side by side
     (and shared by them, so one language's notebook replaced the other's).
+    They go to ``_build/jupyter_execute/<language>`` of the project instead.
     """
     config = getattr(app.env, "mystnb_config", None)
     if config is not None:
-        folder = Path(app.doctreedir) / "jupyter_execute"
+        # one folder per language under the project's _build (never published), at the same
+        # place for every build root, so download links do not depend on where the site is built
+        folder = Path(app.srcdir) / "_build" / "jupyter_execute" / site_language(app.config)
         app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
 
 
@@ -167,6 +170,39 @@ def language_switch_context(app: Sphinx, pagename: str, templatename: str, conte
     }
 
 
+def theme_template_paths() -> list[str]:
+    """The component template folders that sphinx-book-theme and pydata-sphinx-theme add to ``templates_path``."""
+    import pydata_sphinx_theme
+    import sphinx_book_theme
+
+    return [
+        str(Path(sphinx_book_theme.get_html_theme_path()) / "components"),
+        str(Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "components"),
+    ]
+
+
+def stable_config(app: Sphinx, config) -> None:
+    """Add the themes' template folders up front, so the configuration a build starts with is the one it ends with.
+
+    The themes append them while the builder starts, after Sphinx has compared
+    the configuration with the previous build's, so every build reported a
+    changed configuration.  :func:`drop_repeated_template_paths` removes the
+    copies the themes then append.
+    """
+    for path in theme_template_paths():
+        if path not in config.templates_path:
+            config.templates_path.append(path)
+
+
+def drop_repeated_template_paths(app: Sphinx, env) -> None:
+    """Remove repeated ``templates_path`` entries before the environment is saved (templates are loaded by then)."""
+    seen: list[str] = []
+    for path in app.config.templates_path:
+        if path not in seen:
+            seen.append(path)
+    app.config.templates_path[:] = seen
+
+
 def setup(app: Sphinx) -> None:
     """Connect the handlers above (called from :mod:`compression_survey.sphinxext`)."""
     import sphinx.search
@@ -175,6 +211,8 @@ def setup(app: Sphinx) -> None:
 
     reader_notebook.setup(app)
     sphinx.search.languages["zh"] = ChineseSearch
+    app.connect("config-inited", stable_config, priority=900)
+    app.connect("env-updated", drop_repeated_template_paths)
     app.connect("builder-inited", move_notebook_outputs, priority=900)  # after MyST-NB sets its folder
     app.connect("builder-inited", use_theme_translations, priority=900)
     app.connect("html-page-context", language_switch_context)

@@ -47,34 +47,51 @@ def test_search_finds_the_relevant_chapter_first(served, open_page, lang, query)
     assert first in SEARCHES[lang][query], f"{query!r}: first result {hits[0]!r}, then {hits[1:4]}"
 
 
+def shown(page, sidebar: str, width: int) -> bool:
+    """Whether the sidebar ``primary`` or ``secondary`` is on screen: in the page, or opened as a dialog (phone)."""
+    return page.evaluate(
+        """([name, width]) => {
+          const dialog = document.getElementById(`pst-${name}-sidebar-modal`);
+          if (dialog && dialog.open && dialog.getBoundingClientRect().width > 100) return true;
+          const bar = document.getElementById(`pst-${name}-sidebar`);
+          if (!bar) return false;
+          const r = bar.getBoundingClientRect(), s = getComputedStyle(bar);
+          return r.width > 100 && r.left >= -1 && r.right <= width + 1 && s.visibility !== 'hidden' && s.display !== 'none';
+        }""",
+        [sidebar, width],
+    )
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_sidebar_and_contents_toggles_open(served, open_page, lang, width):
+def test_sidebar_and_contents_toggles_work(served, open_page, lang, width):
     page = open_page(served.url("local", lang, "docs/chapters/pruning.html"), width=width)
-    sidebar = page.locator("#pst-primary-sidebar")
-    toggle = page.locator("button.primary-toggle").first
+    assert page.locator("button.primary-toggle").count() == 1, "one ☰ button, the one a reader sees"
+    toggle = page.locator("button.primary-toggle")
     assert toggle.is_visible()
-    before = sidebar.is_visible() and sidebar.bounding_box()["x"] >= -1
+    before = shown(page, "primary", width)
+    assert before == (width == DESKTOP), "the navigation shows on a laptop and hides on a phone until asked for"
     toggle.click()
-    page.wait_for_timeout(600)
-    after = sidebar.is_visible() and sidebar.bounding_box() is not None and sidebar.bounding_box()["x"] >= -1
-    assert before != after, "the ☰ button does not change the navigation sidebar"
+    page.wait_for_timeout(500)
+    assert shown(page, "primary", width) != before, "the ☰ button does not change the navigation sidebar"
     if width == PHONE:
-        assert after, "on a phone the ☰ button must open the table of contents"
-        assert page.locator("#pst-primary-sidebar a[href*='quantization']").first.is_visible()
-    page.keyboard.press("Escape")
-    page.goto(served.url("local", lang, "docs/chapters/pruning.html"))
-    contents_toggle = page.locator("button.secondary-toggle").first
-    secondary = page.locator("#pst-secondary-sidebar")
-    if width == DESKTOP and not contents_toggle.is_visible():
-        assert secondary.is_visible(), "no contents button and no contents sidebar"
-        return
-    was = secondary.is_visible() and secondary.bounding_box()["x"] < width
-    contents_toggle.click()
-    page.wait_for_timeout(600)
-    now = secondary.is_visible() and secondary.bounding_box()["x"] < width
-    assert was != now, "the contents button does not change the contents sidebar"
-    screenshot(page, f"{lang}-contents-open-{width}")
+        link = page.locator("#pst-primary-sidebar-modal a[href*='quantization']").first
+        assert link.is_visible(), "the table of contents is not reachable on a phone"
+        screenshot(page, f"{lang}-navigation-open-{width}")
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+    assert page.locator("#pst-header").is_hidden(), "an extra top bar is shown"
+    contents = page.locator("button.secondary-toggle")
+    if contents.count() and contents.first.is_visible():
+        was = shown(page, "secondary", width)
+        contents.first.click()
+        page.wait_for_timeout(500)
+        assert shown(page, "secondary", width) != was, "the contents button does not change the contents sidebar"
+        if width == PHONE:
+            assert page.locator("#pst-secondary-sidebar-modal a[href='#sec-pruning-problem']").first.is_visible()
+            screenshot(page, f"{lang}-contents-open-{width}")
+    else:
+        assert width == DESKTOP and shown(page, "secondary", width), "no way to reach the page's contents"
 
 
 @pytest.mark.parametrize("layout", ["local", "rtd"])

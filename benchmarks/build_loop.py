@@ -1,0 +1,108 @@
+"""Benchmark the authoring loop (issue 8): cold build, no-op rebuild, one edited chapter.
+
+Measures, on this machine, in seconds of wall-clock time, with the project's
+own build (``python -m compression_survey.build html``, both languages,
+strict) into a scratch build folder:
+
+1. a cold build (empty build folder; the notebook execution cache of the
+   project's ``_build/.jupyter_cache`` is used if present — pass
+   ``--cold-cache`` to start without it, which executes every notebook);
+2. a no-op rebuild (nothing changed);
+3. a rebuild after one chapter's source changed (a comment appended to
+   ``docs/chapters/pruning.md`` and removed afterwards).
+
+For each build it reports the documents Sphinx re-read and the HTML pages
+whose bytes were rewritten (file modification times), per language.
+Writes ``benchmarks/build_loop.json`` and prints a Markdown table.
+Usage: ``python benchmarks/build_loop.py [--cold-cache]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = ROOT / "docs" / "chapters" / "pruning.md"
+
+
+def build(build_root: Path) -> tuple[float, str]:
+    """Seconds of one two-language build and its console output; raises on failure."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "compression_survey.build", "html", "--build-dir", str(build_root)],
+                            cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds, result.stdout + result.stderr
+
+
+def reread(output: str) -> dict[str, int]:
+    """Documents re-read per Sphinx run, in run order (gettext, en, zh_CN), from 'updating environment' lines."""
+    counts = re.findall(r"updating environment: (?:\[[^\]]*\] )?(\d+) added, (\d+) changed, (\d+) removed", output)
+    names = ["gettext", "en", "zh_CN"]
+    return {names[i] if i < len(names) else str(i): int(a) + int(c) for i, (a, c, _) in enumerate(counts)}
+
+
+def page_times(html_root: Path) -> dict[str, float]:
+    return {str(p.relative_to(html_root)): p.stat().st_mtime_ns for p in html_root.rglob("*.html")}
+
+
+def rewritten(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
+    changed = [p for p in after if before.get(p) != after[p]]
+    return {lang: sum(1 for p in changed if p.startswith(lang + "/")) for lang in ("en", "zh_CN")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold-cache", action="store_true", help="start without the notebook execution cache")
+    args = parser.parse_args()
+    rows = []
+    saved_cache = None
+    cache = ROOT / "_build" / ".jupyter_cache"
+    if args.cold_cache and cache.exists():
+        saved_cache = Path(tempfile.mkdtemp()) / "cache"
+        shutil.move(str(cache), saved_cache)
+    original = CHAPTER.read_text(encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            build_root = Path(scratch)
+            seconds, output = build(build_root)
+            rows.append({"build": "cold", "seconds": round(seconds, 1), "reread": reread(output),
+                         "pages_rewritten": rewritten({}, page_times(build_root / "html"))})
+            before = page_times(build_root / "html")
+            time.sleep(1.1)
+            seconds, output = build(build_root)
+            rows.append({"build": "no-op", "seconds": round(seconds, 1), "reread": reread(output),
+                         "pages_rewritten": rewritten(before, page_times(build_root / "html"))})
+            before = page_times(build_root / "html")
+            CHAPTER.write_text(original + "\n<!-- benchmark edit -->\n", encoding="utf-8")
+            time.sleep(1.1)
+            seconds, output = build(build_root)
+            rows.append({"build": "one chapter edited", "seconds": round(seconds, 1), "reread": reread(output),
+                         "pages_rewritten": rewritten(before, page_times(build_root / "html"))})
+    finally:
+        CHAPTER.write_text(original, encoding="utf-8")
+        if saved_cache is not None:
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.move(str(saved_cache), cache)
+    report = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+              "cold_notebook_cache": args.cold_cache, "builds": rows}
+    (ROOT / "benchmarks" / "build_loop.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print("| build | seconds | documents re-read (gettext/en/zh_CN) | pages rewritten (en/zh_CN) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['build']} | {row['seconds']} | {row['reread']} | {row['pages_rewritten']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
