@@ -16,12 +16,17 @@ FIELD_ORDER = (
 )
 
 
-def format_entry(key: str, entry: Entry) -> str:
+#: The project's own fields: taxonomy ids, code link, award.  A reader's copy of an entry leaves them out.
+PROJECT_FIELDS = frozenset({"keywords", "code", "award"})
+
+
+def format_entry(key: str, entry: Entry, exclude: frozenset[str] = frozenset()) -> str:
     """The entry as BibTeX text: ``@type{key,`` then one ``  field = {value},`` line per field, then ``}``.
 
     Person fields are written ``Family, Given and ...`` from pybtex's parsed persons.
+    Fields named in ``exclude`` (lower case; e.g. :data:`PROJECT_FIELDS`) are left out.
     """
-    fields = {name.lower(): value for name, value in entry.fields.items()}
+    fields = {name.lower(): value for name, value in entry.fields.items() if name.lower() not in exclude}
     for role, persons in entry.persons.items():
         fields[role.lower()] = " and ".join(str(p) for p in persons)
     order = [f for f in FIELD_ORDER if f in fields] + sorted(set(fields) - set(FIELD_ORDER))

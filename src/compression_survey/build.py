@@ -62,6 +62,16 @@ def write_language_chooser(html_root: Path) -> Path:
     return path
 
 
+def drop_template_messages(pot_dir: Path) -> None:
+    """Remove ``sphinx.pot``, the themes' interface strings that the gettext builder extracts from templates.
+
+    They are translated by the project's theme catalogs
+    (``src/compression_survey/locale``, see :mod:`compression_survey.site`),
+    not by the page catalogs of ``docs/locale`` that translators maintain.
+    """
+    (pot_dir / "sphinx.pot").unlink(missing_ok=True)
+
+
 def check_catalogs(build_root: Path) -> list[str]:
     """Extract the English messages into ``build_root/gettext`` and compare them with the Chinese catalogs.
 
@@ -72,6 +82,7 @@ def check_catalogs(build_root: Path) -> list[str]:
     pot_dir = build_root / "gettext"
     if sphinx("gettext", pot_dir) != 0:
         return ["gettext build failed"]
+    drop_template_messages(pot_dir)
     po_dir = PROJECT_ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
     taxonomy = load_taxonomy(PROJECT_ROOT / "taxonomy.yaml")
     terminology = load_terminology(PROJECT_ROOT / "terminology.yaml", taxonomy)
@@ -106,6 +117,7 @@ def update_catalogs(build_root: Path, only: list[str] | None = None) -> int:
     pot_dir = build_root / "gettext"
     if sphinx("gettext", pot_dir) != 0:
         return 1
+    drop_template_messages(pot_dir)
     if only:
         selected = build_root / "gettext-selected"
         shutil.rmtree(selected, ignore_errors=True)

@@ -10,6 +10,8 @@
   other reader-facing behaviour of :mod:`compression_survey.site`;
 * the bibliography and citation styles of the build's language
   (:mod:`compression_survey.bibstyle`);
+* ``paper-explorer`` directive: every entry as a table a reader can
+  filter, sort and cite from (:mod:`compression_survey.explorer`);
 * ``survey-glossary`` directive: the glossary from ``terminology.yaml``,
   every term a ``{term}`` target under its English name;
 * a jieba user dictionary from the taxonomy's and terminology's Chinese
@@ -28,10 +30,12 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.domains.std import make_glossary_term
 from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
 from . import site
+from .explorer import PaperExplorer
 from .bibstyle import register as _register_bibstyle
 from .bibstyle import styles_for
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
@@ -242,6 +246,44 @@ def _stamp_notebook_inputs(app: Sphinx, docname: str, source: list[str]) -> None
     source[0] = source[0].replace(marker, f"{marker} {len(inputs)} files @ {digest.hexdigest()[:16]}", 1)
 
 
+class CitationKeyAnchors(SphinxPostTransform):
+    """Give every bibliography entry the anchor of its citation key, and point every citation at it.
+
+    sphinxcontrib-bibtex names the entries ``id123`` (a ``{key}`` id template
+    would collide, since each of the bibliography page's many ``bibliography``
+    directives makes an id for every entry); after its transforms have run,
+    this one makes ``bibliography.html#han2015learning`` the entry's address
+    and rewrites the links of ``{cite}`` roles to it.
+    """
+
+    default_priority = 50  # after sphinxcontrib-bibtex's transforms and the reference resolver
+
+    def run(self, **kwargs) -> None:
+        domain = self.env.get_domain("cite")
+        keys = {c.citation_id: c.key for c in domain.citations}
+        if not keys:
+            return
+        for citation in self.document.findall(nodes.citation):
+            if citation["ids"] and citation["ids"][0] in keys:
+                citation["ids"].insert(0, nodes.make_id(keys[citation["ids"][0]]))
+        for reference in self.document.findall(nodes.reference):
+            refid = reference.get("refid")
+            if refid in keys:
+                reference["refid"] = nodes.make_id(keys[refid])
+            uri = reference.get("refuri", "")
+            if "#" in uri:
+                base, fragment = uri.rsplit("#", 1)
+                if fragment in keys:
+                    reference["refuri"] = f"{base}#{nodes.make_id(keys[fragment])}"
+
+
+def _explorer_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Load the table library and the explorer's script on pages that hold a paper explorer."""
+    if doctree is not None and any("survey-explorer" in n["classes"] for n in doctree.findall(nodes.container)):
+        app.add_js_file("vendor/datatables/dataTables.min.js")
+        app.add_js_file("explorer.js")
+
+
 def _per_language(app: Sphinx, config) -> None:
     """Apply ``survey_per_language`` (``{option: {language: value}}``) and the language's bibliography styles."""
     lang = _language(config)
@@ -270,6 +312,9 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("taxonomy-overview", TaxonomyOverview)
     app.add_directive("taxonomy-bibliography", TaxonomyBibliography)
     app.add_directive("survey-glossary", SurveyGlossary)
+    app.add_directive("paper-explorer", PaperExplorer)
+    app.add_post_transform(CitationKeyAnchors)
+    app.connect("html-page-context", _explorer_scripts)
     app.add_css_file("survey.css")
     site.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
