@@ -193,6 +193,10 @@ def raw_roles(notebook: dict) -> list[str]:
 
 # -- Sphinx glue ----------------------------------------------------------------------------------
 
+from sphinx.util import logging  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
 def _cite_formatter(entries, language: str) -> Callable[[list[str], bool], str]:
     """Citations as text: "Han et al. (2015)" (textual) or "(Han et al., 2015)"; Chinese uses 等 and 和."""
     from .bibliography import latex_to_text
@@ -217,15 +221,19 @@ def _cite_formatter(entries, language: str) -> Callable[[list[str], bool], str]:
     return cite
 
 
-def _glue_values(notebook: dict) -> dict[str, str]:
-    """``{name: text/plain}`` of every value glued in an executed notebook."""
+def _glue_values(glue_file) -> dict[str, str]:
+    """``{name: text/plain}`` of every value a notebook glued, from MyST-NB's ``<docname>.glue.json`` ({} if absent)."""
+    import json
+    from pathlib import Path
+
+    path = Path(glue_file)
+    if not path.exists():
+        return {}
     values = {}
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None and "text/plain" in output.get("data", {}):
-                plain = output["data"]["text/plain"]
-                values[name] = plain if isinstance(plain, str) else "".join(plain)
+    for name, output in json.loads(path.read_text(encoding="utf-8")).items():
+        plain = output.get("data", {}).get("text/plain")
+        if plain is not None:
+            values[name] = plain if isinstance(plain, str) else "".join(plain)
     return values
 
 
@@ -256,15 +264,14 @@ def write_reader_notebooks(app, env) -> None:
         if not path.exists():
             continue
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        own = _glue_values(notebook)
+        own = _glue_values(folder / f"{docname}.glue.json")
 
         def glue(key: str, own=own) -> str:
             if "::" not in key:
                 return own[key]
             other, name = key.split("::", 1)
             other_doc = other.strip("/").rsplit(".", 1)[0]
-            other_nb = folder / f"{other_doc}.ipynb"
-            return _glue_values(json.loads(other_nb.read_text(encoding="utf-8")))[name]
+            return _glue_values(folder / f"{other_doc}.glue.json")[name]
 
         messages: dict[str, str] = {}
         if language != "en":
@@ -278,7 +285,12 @@ def write_reader_notebooks(app, env) -> None:
             ref=lambda label: std.labels[label][2],
             doc=lambda name, base=docname: env.titles[_docname(base, name)].astext(),
         )
-        result = reader_notebook(notebook, lambda text: messages.get(text, text), resolver)
+        try:
+            result = reader_notebook(notebook, lambda text: messages.get(text, text), resolver)
+        except KeyError as error:
+            logger.warning("%s: the downloadable notebook cannot resolve %s (unknown glue key, label, "
+                           "document or citation key)", docname, error, type="survey", subtype="notebook")
+            continue
         text = nbformat.writes(nbformat.from_dict(result))
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
