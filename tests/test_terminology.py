@@ -63,8 +63,8 @@ def test_check_reports_a_translation_without_the_term(tmp_path, terminology):
 
 def test_check_catches_accuracy_rendered_as_precision_and_bit_inside_bit_width(tmp_path, terminology):
     po = polib.POFile()
-    po.append(polib.POEntry(msgid="Top-1 accuracy drops by one point.", msgstr="Top-1 精度下降一个百分点。"))
-    po.append(polib.POEntry(msgid="Top-1 accuracy drops by one point.", msgstr="Top-1 准确率下降一个百分点。"))
+    po.append(polib.POEntry(msgid="Top-1 accuracy falls by one point.", msgstr="Top-1 精度降低一个百分点。"))
+    po.append(polib.POEntry(msgid="Top-1 accuracy falls by one point.", msgstr="Top-1 准确率降低一个百分点。"))
     po.append(polib.POEntry(msgid="The bit-width is 4.", msgstr="位宽为 4。"))
     po.append(polib.POEntry(msgid="Each weight takes 4 bits.", msgstr="每个权重占 4 位。"))
     po.append(polib.POEntry(msgid="The neural architecture uses a supernet.", msgstr="该网络结构使用超网络。"))
