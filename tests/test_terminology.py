@@ -49,16 +49,33 @@ def test_every_chinese_translation_uses_the_listed_terms(root, terminology):
 
 def test_check_reports_a_translation_without_the_term(tmp_path, terminology):
     po = polib.POFile()
-    po.append(polib.POEntry(msgid="Magnitude pruning removes small weights.", msgstr="按幅值删减小权重。"))
+    po.append(polib.POEntry(msgid="Magnitude pruning removes small weights; pruning is cheap.", msgstr="按幅值删减小权重，代价低。"))
     po.append(polib.POEntry(msgid="Teachers guide students.", msgstr="教师模型指导学生模型。"))
     po.append(polib.POEntry(msgid="See {cite}`li2017pruning` and `pruning.py`.", msgstr="见 {cite}`li2017pruning`。"))
     po.save(str(tmp_path / "page.po"))
     problems = terminology_problems(tmp_path, terminology)
-    # only the first message is wrong: the second uses the terms (plural matched), the third
-    # mentions "pruning" only inside a role and inline code
+    # only the first message is wrong (both its terms): the second uses the terms (plural matched),
+    # the third mentions "pruning" only inside a role and inline code
     assert len(problems) == 2 and all("page.po" in p for p in problems)
     assert any("'pruning' needs '剪枝'" in p for p in problems)
     assert any("'magnitude pruning' needs '幅值剪枝'" in p for p in problems)
+
+
+def test_check_catches_accuracy_rendered_as_precision_and_bit_inside_bit_width(tmp_path, terminology):
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="Top-1 accuracy falls by one point.", msgstr="Top-1 精度降低一个百分点。"))
+    po.append(polib.POEntry(msgid="Top-1 accuracy falls by one point.", msgstr="Top-1 准确率降低一个百分点。"))
+    po.append(polib.POEntry(msgid="The bit-width is 4.", msgstr="位宽为 4。"))
+    po.append(polib.POEntry(msgid="Each weight takes 4 bits.", msgstr="每个权重占 4 位。"))
+    po.append(polib.POEntry(msgid="The neural architecture uses a supernet.", msgstr="该网络结构使用超网络。"))
+    po.save(str(tmp_path / "page.po"))
+    problems = terminology_problems(tmp_path, terminology)
+    # 精度 is numeric precision, not accuracy; "bit" inside "bit-width" is checked as bit-width (位宽) only;
+    # 4 bits needs 比特; architecture needs 架构 (not 结构) and supernet 超网 (超网络 is hypernetwork, which contains it)
+    assert sorted(p.split(": ")[1] for p in problems) == sorted(
+        ["'accuracy' needs '准确率' in", "'bit' needs '比特' in", "'architecture' needs '架构' in"]
+    ), problems
+    assert all(":" in p and "page.po" in p for p in problems)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ words added to the Chinese search dictionary, and of the terminology check:
 wherever an English message uses a listed term (whole word, any case, a
 plural ``s``/``es`` allowed; text inside roles, inline code, math and
 links is ignored), its Chinese translation must contain the term's ``zh``
-or one of its ``zh_variants``.
+or one of its ``zh_variants``. An occurrence inside an occurrence of a
+longer listed term ("bit" inside "bit-width") counts as the longer term only.
 """
 
 from __future__ import annotations
@@ -153,13 +154,21 @@ def terminology_problems(po_dir: str | Path, terminology: Terminology) -> list[s
     """
     problems = []
     patterns = [(term, term.pattern()) for term in terminology.terms]
+    # longer terms first: an occurrence of a term inside an occurrence of a longer listed term
+    # ("bit" in "bit-width") is checked as the longer term only
+    by_length = sorted(patterns, key=lambda tp: len(tp[0].en), reverse=True)
     for po_path in sorted(Path(po_dir).rglob("*.po")):
         for entry in polib.pofile(str(po_path)):
             if entry.obsolete or not entry.msgstr.strip() or entry.msgstr == entry.msgid:
                 continue  # untranslated (reported by the catalog check) or verbatim (display math, names)
             source = _plain(entry.msgid)
-            for term, pattern in patterns:
-                if pattern.search(source) and not any(form in entry.msgstr for form in term.chinese_forms):
+            found = set()
+            for term, pattern in by_length:
+                if pattern.search(source):
+                    found.add(term.en)
+                    source = pattern.sub(lambda m: " " * len(m.group(0)), source)
+            for term, _pattern in patterns:
+                if term.en in found and not any(form in entry.msgstr for form in term.chinese_forms):
                     problems.append(
                         f"{po_path}:{entry.linenum}: '{term.en}' needs '{term.zh}' in: {entry.msgid[:70]}"
                     )
