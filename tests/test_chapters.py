@@ -19,9 +19,15 @@ FAMILY_CHAPTERS = {
     "distillation": ("distillation", []),
     "low_rank": ("low-rank", []),
     "efficient_design": ("efficient-design", ["architectures", "nas"]),
+    "large_models": ("large-models", []),
 }
 #: Taxonomy family whose sub-families get one section each in a chapter.
-CHAPTER_FAMILY = {"pruning": "pruning", "quantization": "quantization", "distillation": "distillation"}
+CHAPTER_FAMILY = {
+    "pruning": "pruning",
+    "quantization": "quantization",
+    "distillation": "distillation",
+    "large_models": "large-models",
+}
 SKELETON = ["problem", "formulation", "methods", "comparison", "guidance", "summary"]
 CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
 LABEL = re.compile(r"^\(([\w-]+)\)=\s*$", re.M)
