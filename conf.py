@@ -102,6 +102,7 @@ html_theme_options = {
     "logo": {},
 }
 html_context = {"default_mode": "auto"}  # light or dark, as the reader's system prefers
+html_search_scorer = "src/compression_survey/search_scorer.js"  # title lists rank below the chapters
 html_permalinks_icon = "#"
 html_sourcelink_suffix = ""
 html_last_updated_fmt = None

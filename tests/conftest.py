@@ -27,7 +27,15 @@ def taxonomy():
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """Build both languages strictly (-n -W --keep-going) into a fresh folder; returns its html root."""
+    """Build both languages strictly (-n -W --keep-going) into a fresh folder; returns its html root.
+
+    With ``SURVEY_BUILT_SITE=_build/html`` in the environment the tests use that
+    already built site instead (for working on the tests; CI always builds).
+    """
+    import os
+
+    if os.environ.get("SURVEY_BUILT_SITE"):
+        return Path(os.environ["SURVEY_BUILT_SITE"]).resolve()
     build_root = tmp_path_factory.mktemp("build")
     status = build_html(build_root)
     assert status == 0, "the strict build of the site failed; see the output above"
