@@ -111,7 +111,7 @@ def test_url_restores_the_view_and_back_steps_through_changes(served, open_page)
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_copy_puts_the_exact_bibtex_on_the_clipboard(served, open_page, lang):
-    page = explorer(open_page, served, lang, "?q=han2015learning", permissions=["clipboard-read", "clipboard-write"])
+    page = explorer(open_page, served, lang, "?text=han2015learning", permissions=["clipboard-read", "clipboard-write"])
     assert shown_keys(page) == ["han2015learning"]
     page.locator("#survey-explorer details.survey-bibtex summary").first.click()
     button = page.locator(".survey-copy-bibtex").first
@@ -124,7 +124,7 @@ def test_copy_puts_the_exact_bibtex_on_the_clipboard(served, open_page, lang):
 
 
 def test_reading_list_survives_reload_and_round_trips_through_export(served, open_page, tmp_path):
-    page = explorer(open_page, served, "en", "?q=lottery")
+    page = explorer(open_page, served, "en", "?text=lottery")
     keys = shown_keys(page)[:2]
     page.locator(f"#paper-{keys[0]} input.mark-read").check()
     page.locator(f"#paper-{keys[1]} input.mark-toread").check()

@@ -128,7 +128,7 @@
     function readState() {
       var q = new URLSearchParams(window.location.search);
       return {
-        q: q.get("q") || "", from: q.get("from") || "", to: q.get("to") || "", venue: q.get("venue") || "",
+        q: q.get("text") || "", from: q.get("from") || "", to: q.get("to") || "", venue: q.get("venue") || "",
         code: q.get("code") === "1", award: q.get("award") === "1", status: q.get("status") || "",
         nodes: (q.get("family") || "").split(",").filter(Boolean), sort: q.get("sort") || "",
       };
@@ -148,7 +148,7 @@
     }
     function stateUrl(s) {
       var q = new URLSearchParams();
-      if (s.q) q.set("q", s.q);
+      if (s.q) q.set("text", s.q);  // not "q": Sphinx's search script treats ?q= as a search request
       if (s.from) q.set("from", s.from);
       if (s.to) q.set("to", s.to);
       if (s.venue) q.set("venue", s.venue);
@@ -194,9 +194,6 @@
     plain.parentNode.insertBefore(table, plain);
     plain.remove();  // the plain table serves readers without JavaScript, print, PDF and EPUB
     var columns = ["title", "authors", "year", "venue", "family", "code", "award", "read", "key"];
-    DataTable.ext.search.push(function (settings, searchData, index, row) {
-      return settings.nTable !== table || matches(row);
-    });
     var statusButtons = function (r) {
       var mark = marks[r.key] || "";
       return '<span class="survey-explorer-marks" data-key="' + escapeHtml(r.key) + '">' +
@@ -233,12 +230,16 @@
         { title: ui.read, data: function (r) { return marks[r.key] || ""; }, render: function (d, type, r) { return type === "display" ? statusButtons(r) : d; } },
         { title: ui.key, data: "key", render: function (d, type) { return type === "display" ? "<code>" + escapeHtml(d) + "</code>" : d; } },
       ],
+      columnDefs: [{ targets: "_all", orderSequence: ["asc", "desc"] }, { targets: 2, orderSequence: ["desc", "asc"] }],
       language: document.documentElement.lang.indexOf("zh") === 0 ? {
         info: "第 _START_–_END_ 条", infoEmpty: "无结果", infoFiltered: "", emptyTable: "暂无文献。", zeroRecords: "没有符合条件的文献。",
         lengthMenu: "每页 _MENU_ 条", paginate: { first: "首页", previous: "上一页", next: "下一页", last: "末页" },
         aria: { orderable: "按此列排序", orderableReverse: "反向排序" },
       } : { info: "Entries _START_–_END_", infoFiltered: "", zeroRecords: "No entry matches the filters." },
     });
+
+    // the explorer's filters, applied by DataTables on every draw
+    dt.search.fixed("survey", function (searchString, row) { return matches(row); });
 
     function updateCount() {
       var shown = dt.rows({ search: "applied" }).count();
@@ -258,7 +259,7 @@
     }
     dt.on("order.dt", function () {
       var order = dt.order()[0];
-      if (!order) return;
+      if (!order || !order[1]) return;
       var sort = columns[order[0]] + ":" + order[1];
       if (sort !== state.sort && !(state.sort === "" && sort === "year:desc")) {
         state.sort = sort;
