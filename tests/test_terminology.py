@@ -119,3 +119,19 @@ def test_chinese_search_dictionary_holds_the_terminology(site, terminology):
     words = set(index["terms"]) | set(index["titleterms"])
     for word in ("彩票假设", "知识蒸馏", "幅值剪枝", "术语"):
         assert word in words, word
+
+
+def test_a_term_used_in_another_sense_is_not_checked(tmp_path, taxonomy):
+    """``en_exceptions``: "the MobileNet family" is 系列, not the survey's 大类; "family" elsewhere still is."""
+    import polib
+
+    from compression_survey.terminology import Term, Terminology, terminology_problems
+
+    family = Term("family", "大类", "general", {"en": "x", "zh_CN": "x"}, en_exceptions=("MobileNet family",))
+    terminology = Terminology(tmp_path / "terminology.yaml", [family])
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="Efficient blocks of the MobileNet family.", msgstr="MobileNet 系列的高效模块。"))
+    po.append(polib.POEntry(msgid="Each family has a chapter.", msgstr="每个系列都有一章。"))
+    po.save(str(tmp_path / "page.po"))
+    problems = terminology_problems(tmp_path, terminology)
+    assert len(problems) == 1 and "Each family" in problems[0]

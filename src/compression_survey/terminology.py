@@ -43,6 +43,9 @@ class Term:
     definition: dict[str, str]
     zh_variants: tuple[str, ...] = ()
     line: int = 0
+    #: English phrases in which the term has another sense ("model family", "bits-back"):
+    #: an occurrence inside one of them is not checked.
+    en_exceptions: tuple[str, ...] = ()
 
     @property
     def chinese_forms(self) -> tuple[str, ...]:
@@ -126,7 +129,10 @@ def load_terminology(path: str | Path, taxonomy: Taxonomy) -> Terminology:
                 raise TerminologyError(f"{where}: [{en}] {value!r} is already listed at line {seen[key]}")
             seen[key] = line
         variants = tuple(str(v) for v in item.get("zh_variants") or ())
-        terminology.terms.append(Term(en, zh, group, {k: str(v) for k, v in definition.items()}, variants, line))
+        exceptions = tuple(str(v) for v in item.get("en_exceptions") or ())
+        terminology.terms.append(
+            Term(en, zh, group, {k: str(v) for k, v in definition.items()}, variants, line, exceptions)
+        )
     return terminology
 
 
@@ -164,9 +170,14 @@ def terminology_problems(po_dir: str | Path, terminology: Terminology) -> list[s
             source = _plain(entry.msgid)
             found = set()
             for term, pattern in by_length:
-                if pattern.search(source):
+                text = source
+                for phrase in term.en_exceptions:  # the term in another sense
+                    text = re.sub(re.escape(phrase), lambda m: " " * len(m.group(0)), text, flags=re.IGNORECASE)
+                spans = [m.span() for m in pattern.finditer(text)]
+                if spans:
                     found.add(term.en)
-                    source = pattern.sub(lambda m: " " * len(m.group(0)), source)
+                    for start, end in spans:
+                        source = source[:start] + " " * (end - start) + source[end:]
             for term, _pattern in patterns:
                 if term.en in found and not any(form in entry.msgstr for form in term.chinese_forms):
                     problems.append(
