@@ -38,15 +38,24 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def synthetic_bib(n: int) -> str:
-    """``n`` entries cycling through references.bib, keys renamed ``<key>x<i>`` (still one taxonomy id each)."""
-    text = (ROOT / "references.bib").read_text(encoding="utf-8")
-    entries = re.findall(r"^@\w+\{[^,]+,.*?^\}", text, flags=re.S | re.M)
+    """``n`` entries cycling through references.bib, each retitled "Variant<i>: <title>" under the key the rules
+    give, without the real paper's DOI and arXiv id (the duplicate check would rightly reject them)."""
+    import copy
+
+    from compression_survey.bibliography import expected_key, parse_bibliography
+    from compression_survey.bibtex_format import format_entry
+
+    real = list(parse_bibliography(ROOT / "references.bib").entries.values())
     out = []
     for i in range(n):
-        entry = entries[i % len(entries)]
-        out.append(re.sub(r"^(@\w+\{)([^,]+),", lambda m: f"{m.group(1)}{m.group(2)}x{i},", entry, count=1)
-                   .replace("title         = {", f"title         = {{Copy {i}: ", 1))
-    return "\n\n".join(out) + "\n"
+        entry = copy.deepcopy(real[i % len(real)])
+        entry.fields["title"] = f"Variant{i}: {entry.fields['title']}"
+        for name in ("doi", "eprint", "archiveprefix", "primaryclass"):  # identifiers of the real paper
+            entry.fields.pop(name, None)
+        if "url" in entry.fields:
+            entry.fields["url"] = f"{entry.fields['url']}#variant{i}"
+        out.append(format_entry(expected_key(entry), entry))
+    return "\n".join(out)
 
 
 def make_site(folder: Path, n: int) -> None:

@@ -156,5 +156,9 @@ class PaperExplorer(SphinxDirective):
                         format="html")
         container = nodes.container(classes=["survey-explorer"])
         container += raw
+        # the plain table serves readers without JavaScript (and EPUB readers); in a browser
+        # with JavaScript it stays unparsed text, so thousands of rows cost nothing to render
+        container += nodes.raw("", "<noscript>", format="html")
         container += table
+        container += nodes.raw("", "</noscript>", format="html")
         return [container]

@@ -189,10 +189,9 @@
     }
 
     // -- table -----------------------------------------------------------------------------------
-    var plain = document.querySelector("table.survey-explorer-table");
+    // the plain table (in <noscript>) serves readers without JavaScript, PDF and EPUB
     var table = el("table", { id: "survey-explorer", class: "table survey-explorer-live" });
-    plain.parentNode.insertBefore(table, plain);
-    plain.remove();  // the plain table serves readers without JavaScript, print, PDF and EPUB
+    controls.parentNode.insertBefore(table, controls.nextSibling);
     var columns = ["title", "authors", "year", "venue", "family", "code", "award", "read", "key"];
     var statusButtons = function (r) {
       var mark = marks[r.key] || "";
