@@ -70,6 +70,7 @@
   }
 
   function setUp() {
+    var started = performance.now();
     var dataNode = document.getElementById("survey-explorer-data");
     if (!dataNode || !window.DataTable) return;
     var payload = JSON.parse(dataNode.textContent);
@@ -335,7 +336,8 @@
       var row = document.getElementById(target);
       if (row) { row.classList.add("survey-explorer-target"); row.scrollIntoView(); }
     }
-    window.surveyExplorer = { table: dt, parseReadingList: parseReadingList, ready: true };
+    window.surveyExplorer = { table: dt, parseReadingList: parseReadingList, ready: true,
+                              setupMs: performance.now() - started };
     document.documentElement.dataset.explorerReady = "1";
   }
 
