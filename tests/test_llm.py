@@ -165,6 +165,11 @@ def test_training_lowers_perplexity_and_is_deterministic():
         ppl.append(llm.perplexity(model, tokens))
     assert ppl[0] < before / 2
     assert ppl[0] == ppl[1]
+    torch.manual_seed(0)
+    model = llm.TinyGPT(vocab_size=8, context=16, d_model=32, n_heads=2, n_layers=1)
+    trainer = llm.LMTrainer(model, tokens, total_steps=30, batch_size=8, seed=3)
+    trainer.run(10), trainer.run(25)
+    assert trainer.step == 30 and llm.perplexity(model, tokens) == ppl[0]
 
 
 def test_compress_model_is_sequential_and_leaves_the_original_untouched():

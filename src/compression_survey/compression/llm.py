@@ -261,35 +261,58 @@ def block_linears(model: TinyGPT) -> list[tuple[str, nn.Linear]]:
     return layers
 
 
-def train_lm(model: TinyGPT, tokens: torch.Tensor, steps: int, batch_size: int = 32, lr: float = 3e-3,
-             warmup: int = 20, seed: int = 0) -> list[float]:
-    """Train ``model`` in place with AdamW on random windows of ``tokens``; returns the loss of every step (nats).
+class LMTrainer:
+    """Trains a :class:`TinyGPT` in place with AdamW on random windows of ``tokens``, in as many calls as wanted.
 
     Each step draws ``batch_size`` windows of ``model.context + 1`` tokens
     (generator seeded with ``seed``) and minimises the mean next-token
-    cross-entropy; the learning rate rises linearly over ``warmup`` steps and
-    then decays to 0 with a cosine.  Raises ``ValueError`` if ``steps`` < 1.
+    cross-entropy (gradient norm clipped to 1); the learning rate rises
+    linearly over ``warmup`` steps and then decays to 0 with a cosine over
+    ``total_steps``.  :meth:`run` continues where the previous call stopped,
+    so ``run(300); run(300)`` gives the same model as ``run(600)``.
+    Raises ``ValueError`` if ``total_steps`` < 1.
     """
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    generator = torch.Generator().manual_seed(seed)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / steps)))
-    losses = []
-    model.train()
-    for _ in range(steps):
-        batch = random_windows(tokens, batch_size, model.context + 1, generator)
-        logits = model(batch[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        schedule.step()
-        losses.append(float(loss.detach()))
-    model.eval()
-    return losses
+
+    def __init__(self, model: TinyGPT, tokens: torch.Tensor, total_steps: int, batch_size: int = 32,
+                 lr: float = 3e-3, warmup: int = 20, seed: int = 0) -> None:
+        if total_steps < 1:
+            raise ValueError(f"total_steps must be >= 1, got {total_steps}")
+        self.model, self.tokens, self.total_steps, self.batch_size = model, tokens, total_steps, batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+        self.optimiser = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimiser,
+            lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+        self.step = 0
+        self.losses: list[float] = []
+
+    def run(self, steps: int) -> list[float]:
+        """Train ``steps`` more steps (at most up to ``total_steps``); returns their losses in nats."""
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0, got {steps}")
+        model = self.model
+        model.train()
+        losses = []
+        for _ in range(min(steps, self.total_steps - self.step)):
+            batch = random_windows(self.tokens, self.batch_size, model.context + 1, self.generator)
+            logits = model(batch[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+            self.optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            self.optimiser.step()
+            self.schedule.step()
+            losses.append(float(loss.detach()))
+            self.step += 1
+        model.eval()
+        self.losses += losses
+        return losses
+
+
+def train_lm(model: TinyGPT, tokens: torch.Tensor, steps: int, batch_size: int = 32, lr: float = 3e-3,
+             warmup: int = 20, seed: int = 0) -> list[float]:
+    """Train ``model`` in place for ``steps`` steps with :class:`LMTrainer`; returns the loss of every step (nats)."""
+    return LMTrainer(model, tokens, steps, batch_size, lr, warmup, seed).run(steps)
 
 
 @torch.no_grad()
