@@ -8,7 +8,7 @@ after training, one layer at a time, from a few calibration sequences:
 - weight quantization to ``bits`` bits with one scale factor and zero-point
   per group of ``group_size`` consecutive input weights of each output row:
   round-to-nearest (:func:`rtn_quantize`) and GPTQ (:func:`gptq_quantize`,
-  after :cite:`frantar2023gptq`);
+  after :cite:`frantar2023optq`);
 - pruning to 50 % unstructured or 2:4 semi-structured sparsity: magnitude
   pruning (:func:`magnitude_prune`), Wanda (:func:`wanda_prune`, after
   :cite:`sun2024simple`) and SparseGPT (:func:`sparsegpt_prune`, after
@@ -435,7 +435,7 @@ def _inverse_hessian_cholesky(hessian: torch.Tensor, weight: torch.Tensor, damp:
 
 def gptq_quantize(weight: torch.Tensor, hessian: torch.Tensor, bits: int, group_size: int | None = None,
                   block_size: int = 128, damp: float = 0.01, return_qparams: bool = False):
-    """GPTQ :cite:`frantar2023gptq`: quantize ``weight`` column by column, compensating each error on the later columns.
+    """GPTQ :cite:`frantar2023optq`: quantize ``weight`` column by column, compensating each error on the later columns.
 
     ``weight``: ``(out, in)``; ``hessian``: ``(in, in)``, the layer Hessian
     ``2 X^T X / n`` of calibration inputs ``X`` (:func:`layer_hessian`).
@@ -683,7 +683,7 @@ def compress_model(model: TinyGPT, compressor: Compressor, calibration: torch.Te
     Layers are compressed one after the other in forward order; the inputs
     of each layer are recorded on ``calibration`` with all earlier layers
     already compressed, so later layers compensate what earlier ones lost
-    (the sequential procedure of :cite:`frantar2023gptq`).  ``calibration=None``
+    (the sequential procedure of :cite:`frantar2023optq`).  ``calibration=None``
     for data-free compressors (RTN, magnitude pruning), which then receive
     ``X^T X = None``, ``n = 0``.  ``model`` itself is not changed.
     """
