@@ -192,40 +192,35 @@ class GroupBibliography(SphinxPostTransform):
 
 
 class GluedImagePaths(SphinxPostTransform):
-    """Give the LaTeX and EPUB builders the real path of images glued from another document.
+    """Give the LaTeX builder the real path of figures glued from a notebook into another page.
 
-    MyST-NB writes a notebook's figures to ``<outdir>/../jupyter_execute``
-    and refers to them relative to the notebook; pasted into another page
-    by ``{glue}`` the reference is relative to the wrong document, and the
-    LaTeX build looks for ``../<hash>.png`` (MyST-NB issue #375).  Here
-    each image whose candidate is not a file is resolved against the
-    notebook output folder by file name.
+    MyST-NB resolves a cross-page ``{glue}`` figure after Sphinx collected
+    the images, with a URI relative to the HTML image folder; the LaTeX
+    build then includes ``../<hash>.png``, a file it never copied, and
+    xdvipdfmx stops (MyST-NB issue #375).  MyST-NB wrote the figure as
+    ``<hash>.png`` in its output folder when it rendered the notebook: this
+    transform points the image at that file and registers it, so the LaTeX
+    builder copies it beside the ``.tex`` like any other image.
     """
 
-    default_priority = 1
-    formats = ("latex", "epub")
+    default_priority = 6  # after MyST-NB's ReplacePendingGlueReferences (5)
+    formats = ("latex",)
 
     def run(self, **kwargs) -> None:
         srcdir = Path(self.app.srcdir)
+        output_folder = Path(self.env.mystnb_config.output_folder)
         for image in self.document.findall(nodes.image):
             uri = image.get("uri", "")
-            if "://" in uri or uri.startswith("data:") or (srcdir / uri).is_file():
+            if "://" in uri or uri.startswith("data:") or uri in self.env.images:
                 continue
-            found = _find_output_image(self.app, posixpath.basename(uri))
-            if found is None:
+            found = output_folder / posixpath.basename(uri)
+            if not found.is_file():
+                logger.warning("image %s: not in the notebook output folder %s", uri, output_folder, location=image)
                 continue
-            relative = posixpath.relpath(found.as_posix(), srcdir.as_posix())
+            relative = posixpath.relpath(found.resolve().as_posix(), srcdir.resolve().as_posix())
             image["uri"] = relative
             image["candidates"] = {"*": relative}
-            self.app.env.images.add_file(self.env.docname, relative)
-
-
-def _find_output_image(app: Sphinx, name: str) -> Path | None:
-    for folder in (Path(app.outdir).parent / "jupyter_execute", Path(app.srcdir) / "_build" / "jupyter_execute"):
-        matches = list(folder.rglob(name)) if folder.is_dir() else []
-        if matches:
-            return matches[0]
-    return None
+            self.env.images.add_file(self.env.docname, relative)
 
 
 DOWNLOAD_LABELS = {

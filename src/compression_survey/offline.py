@@ -11,7 +11,6 @@ built) and packs it into ``_build/model-compression-survey-html.zip``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -96,7 +95,7 @@ def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict |
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy2(pdf, target / pdf.name)
         if timings is not None:
-            timings[lang] = time.perf_counter() - start
+            timings[("pdf", lang)] = time.perf_counter() - start
         print(f"PDF ({lang}): {target / pdf.name}, {pdf_pages(pdf)} pages")
     return status
 
@@ -127,7 +126,7 @@ def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict 
             status = 1
             continue
         if timings is not None:
-            timings[lang] = time.perf_counter() - start
+            timings[("epub", lang)] = time.perf_counter() - start
         print(f"EPUB ({lang}): {epub}")
     return status
 
@@ -174,5 +173,3 @@ def report(build_root: Path, timings: dict) -> dict:
     return out
 
 
-if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(report(Path("_build"), {}), indent=2))
