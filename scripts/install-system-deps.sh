@@ -5,7 +5,7 @@
 #   dvisvgm                  math rendered to embedded SVG (sphinx.ext.imgmath)
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-packages=(fonts-noto-cjk texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber latexmk dvisvgm)
+packages=(fonts-noto-cjk texlive-latex-base texlive-latex-recommended texlive-bibtex-extra biber latexmk dvisvgm texlive-xetex texlive-lang-chinese texlive-fonts-recommended fonts-freefont-otf texlive-latex-extra epubcheck poppler-utils zip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

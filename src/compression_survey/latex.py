@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import posixpath
 import shutil
@@ -117,7 +119,8 @@ def latex_elements(lang: str) -> dict[str, str]:
 def _configure(app: Sphinx, config) -> None:
     """Set the math preamble, the LaTeX and the EPUB settings of the build's language."""
     lang = _language(config)
-    config.imgmath_latex_preamble = MATH_PREAMBLE
+    if "imgmath_latex_preamble" in config:
+        config.imgmath_latex_preamble = MATH_PREAMBLE
     if not config.version:
         config.version = config.release
     title = (config.survey_titles or {}).get(lang, config.project)
@@ -191,6 +194,38 @@ class GroupBibliography(SphinxPostTransform):
             container.replace_self(group)
 
 
+class WriteGluedImages(SphinxPostTransform):
+    """Write the image of every figure glued from another page's notebook to MyST-NB's output folder.
+
+    A figure glued with ``display=False`` is not shown by its notebook, so
+    MyST-NB never writes its file; the page that pastes it refers to
+    ``<hash>.png`` all the same.  Runs before MyST-NB resolves the pasted
+    figures (priority 5), writing each missing file from the glue cache.
+    """
+
+    default_priority = 4
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        if not hasattr(self.env, "mystnb_config"):
+            return
+        from myst_nb.ext.glue.crossref import PendingGlueReference, read_glue_cache
+
+        output_folder = Path(self.env.mystnb_config.output_folder)
+        for node in self.document.findall(PendingGlueReference):
+            output = read_glue_cache(str(output_folder), node.refdoc).get(node.key, {})
+            for mime_type, data in output.get("data", {}).items():
+                if mime_type in IMAGE_SUFFIX:
+                    content = base64.b64decode(data)
+                    path = output_folder / f"{hashlib.sha256(content).hexdigest()}{IMAGE_SUFFIX[mime_type]}"
+                    if not path.exists():
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_bytes(content)
+
+
+IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpeg", "application/pdf": ".pdf"}
+
+
 class GluedImagePaths(SphinxPostTransform):
     """Give the LaTeX builder the real path of figures glued from a notebook into another page.
 
@@ -207,6 +242,8 @@ class GluedImagePaths(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs) -> None:
+        if not hasattr(self.env, "mystnb_config"):
+            return
         srcdir = Path(self.app.srcdir)
         output_folder = Path(self.env.mystnb_config.output_folder)
         for image in self.document.findall(nodes.image):
@@ -287,5 +324,6 @@ def setup(app: Sphinx) -> dict:
     app.add_node(grouped_citation, latex=(visit_grouped_citation, depart_grouped_citation),
                  html=(_skip, None), epub=(_skip, None), text=(_skip, None))
     app.add_post_transform(GroupBibliography)
+    app.add_post_transform(WriteGluedImages)
     app.add_post_transform(GluedImagePaths)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
