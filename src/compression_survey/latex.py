@@ -131,13 +131,14 @@ def _configure(app: Sphinx, config) -> None:
     config.latex_documents = [(config.root_doc, f"{OUTPUT_STEM[lang]}.tex", title, author, "manual")]
     config.latex_elements = {**latex_elements(lang), **(config.latex_elements or {})}
     config.epub_basename = OUTPUT_STEM[lang]
+    config.epub_language = lang.replace("_", "-")  # a BCP 47 tag (epubcheck rejects zh_CN)
     config.epub_title = title
     config.epub_author = author
     config.epub_publisher = author
     config.epub_copyright = config.copyright
-    config.epub_identifier = f"urn:x-model-compression-survey:{lang}"
-    config.epub_scheme = "URN"
-    config.epub_uid = f"model-compression-survey-{lang}"
+    # the NCX's dtb:uid is epub_uid and must equal the OPF identifier (epubcheck NCX-001)
+    config.epub_identifier = config.epub_uid = OUTPUT_STEM[lang]
+    config.epub_scheme = "URI"
 
 
 class bib_group(nodes.General, nodes.Element):

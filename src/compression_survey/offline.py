@@ -100,9 +100,17 @@ def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict |
     return status
 
 
+def epubcheck_command() -> list[str]:
+    """The command that runs epubcheck (Debian installs it as an executable jar, which needs binfmt_misc)."""
+    path = shutil.which("epubcheck")
+    if path and os.path.realpath(path).endswith(".jar"):
+        return ["java", "-jar", os.path.realpath(path)]
+    return [path or "epubcheck"]
+
+
 def epubcheck_errors(epub: Path) -> tuple[int, str]:
     """Run epubcheck on ``epub``; returns (exit status, its report)."""
-    result = subprocess.run(["epubcheck", "--quiet", str(epub)], capture_output=True, text=True)
+    result = subprocess.run([*epubcheck_command(), "--quiet", str(epub)], capture_output=True, text=True)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -116,7 +124,9 @@ def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict 
     for lang in languages:
         start = time.perf_counter()
         outdir = build_root / "epub" / lang
-        if sphinx("epub", outdir, "-D", f"language={lang}") != 0:
+        # doctrees outside the output folder, or the EPUB builder meets them as unknown files
+        doctrees = build_root / "doctrees" / "epub" / lang
+        if sphinx("epub", outdir, "-d", str(doctrees), "-D", f"language={lang}") != 0:
             status = 1
             continue
         epub = outdir / f"{OUTPUT_STEM[lang]}.epub"
