@@ -43,10 +43,16 @@ AUTHOR = {"zh_CN": "模型压缩综述作者"}
 #: Folder, inside each language's HTML, holding its PDF and EPUB.
 DOWNLOADS = "downloads"
 
-CJK_FONTS = r"""
-\setCJKmainfont{Noto Serif CJK SC}[BoldFont={Noto Serif CJK SC Bold}]
-\setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}]
-\setCJKmonofont{Noto Sans Mono CJK SC}
+# DejaVu Sans Mono for code: FreeMono lacks characters the notebooks print (ᵀ).
+# Chinese has no italic: emphasis stays upright in the CJK fonts.
+FONTS = r"""
+\setmonofont{DejaVu Sans Mono}[Scale=MatchLowercase]
+\setCJKmainfont{Noto Serif CJK SC}[BoldFont={Noto Serif CJK SC Bold},
+  ItalicFont={Noto Serif CJK SC}, BoldItalicFont={Noto Serif CJK SC Bold}]
+\setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold},
+  ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}]
+\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold},
+  ItalicFont={Noto Sans Mono CJK SC}, BoldItalicFont={Noto Sans Mono CJK SC Bold}]
 """
 
 # A list environment for one group of the bibliography: \bibitem works in it
@@ -102,7 +108,7 @@ def latex_elements(lang: str) -> dict[str, str]:
         "extraclassoptions": "openany,oneside",
         "fontenc": "\\usepackage{fontspec}\n\\defaultfontfeatures[\\rmfamily,\\sffamily,\\ttfamily]{}\n"
                    "\\usepackage{xeCJK}",
-        "fontpkg": XELATEX_DEFAULT_FONTPKG + CJK_FONTS,
+        "fontpkg": XELATEX_DEFAULT_FONTPKG + FONTS,
         "fvset": "\\fvset{fontsize=\\small,formatcom=\\xeCJKVerbAddon}",
         "sphinxsetup": "verbatimforcewraps=true, verbatimmaxunderfull=2",
         "makeindex": "",

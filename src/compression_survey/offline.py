@@ -31,6 +31,7 @@ ZIP_ROOT = "model-compression-survey"
 LOG_PROBLEMS = [
     ("LaTeX error", re.compile(r"^! ")),
     ("missing glyph", re.compile(r"^Missing character: ")),
+    ("font", re.compile(r"Font Warning: .*undefined")),
     ("undefined reference", re.compile(r"Warning: .*(?:undefined|multiply defined)")),
     ("xdvipdfmx", re.compile(r"used, but not defined|Could not find file|Could not locate a virtual/physical font", re.I)),
 ]
@@ -60,6 +61,23 @@ def pdf_pages(path: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
+def latex_problems(latex_dir: Path, stem: str) -> list[str]:
+    """Problems of the last LaTeX run (its ``.log``) and of xdvipdfmx (latexmk's output, ``latexmk.out``).
+
+    Earlier LaTeX runs warn about references the next run resolves, so
+    only the final ``.log`` counts for LaTeX.
+    """
+    problems = []
+    log = latex_dir / f"{stem}.log"
+    if log.exists():
+        problems += log_problems(log.read_text(encoding="utf-8", errors="replace"))
+    out = latex_dir / "latexmk.out"
+    if out.exists():
+        problems += [p for p in log_problems(out.read_text(encoding="utf-8", errors="replace"))
+                     if p.startswith("xdvipdfmx:")]
+    return problems
+
+
 def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict | None = None) -> int:
     """LaTeX sources under ``build_root/latex/<lang>``, PDFs under ``build_root/pdf/<lang>``; 0 on success."""
     from .build import check_catalogs_or_report, sphinx
@@ -81,10 +99,7 @@ def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict |
             (latex_dir / stale).unlink(missing_ok=True)
         code = _run(["latexmk", "-pdfxe", "-dvi-", "-ps-", "-f", f"{stem}.tex"], latex_dir, env,
                     log=latex_dir / "latexmk.out")
-        problems = []
-        for log in (latex_dir / f"{stem}.log", latex_dir / "latexmk.out"):
-            if log.exists():
-                problems += log_problems(log.read_text(encoding="utf-8", errors="replace"))
+        problems = latex_problems(latex_dir, stem)
         pdf = latex_dir / f"{stem}.pdf"
         if code != 0 or not pdf.exists() or problems:
             print(f"PDF ({lang}) failed: latexmk exit status {code}; see {latex_dir}/{stem}.log", file=sys.stderr)
