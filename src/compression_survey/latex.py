@@ -25,6 +25,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders.latex.constants import XELATEX_DEFAULT_FONTPKG
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -201,6 +202,40 @@ class GroupBibliography(SphinxPostTransform):
             container.replace_self(group)
 
 
+class TopLevelChapters(SphinxPostTransform):
+    """Make every page of the home page's toctrees a chapter of the PDF.
+
+    The toctrees stand at the end of the home page, inside its last section
+    ("How to cite"); Sphinx inlines the pages where the toctree stands, so
+    every page would become a section of that chapter (3.1 Taxonomy, 3.2
+    Pruning ...).  This moves the root document's toctrees to the end of
+    its top section, beside its own sections: chapters 1–3 are the home
+    page's sections, then one chapter per page.
+    """
+
+    default_priority = 400
+    formats = ("latex",)
+
+    def run(self, **kwargs) -> None:
+        top = next(iter(self.document.findall(nodes.section)), None)
+        if top is None:
+            return
+        for wrapper in list(top.findall(nodes.compound)):
+            if "toctree-wrapper" not in wrapper["classes"] or wrapper.parent is top:
+                continue
+            parent = wrapper.parent
+            if any(isinstance(a, addnodes.start_of_file) for a in _ancestors(parent)):
+                continue  # a toctree of an included page, not of the home page
+            parent.remove(wrapper)
+            top += wrapper
+
+
+def _ancestors(node):
+    while node is not None:
+        yield node
+        node = node.parent
+
+
 class WriteGluedImages(SphinxPostTransform):
     """Write the image of every figure glued from another page's notebook to MyST-NB's output folder.
 
@@ -331,6 +366,7 @@ def setup(app: Sphinx) -> dict:
     app.add_node(grouped_citation, latex=(visit_grouped_citation, depart_grouped_citation),
                  html=(_skip, None), epub=(_skip, None), text=(_skip, None))
     app.add_post_transform(GroupBibliography)
+    app.add_post_transform(TopLevelChapters)
     app.add_post_transform(WriteGluedImages)
     app.add_post_transform(GluedImagePaths)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
