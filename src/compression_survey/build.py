@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", choices=list(SITE_LANGUAGES), action="append",
                         help="pdf, epub: build only this language (repeatable)")
     parser.add_argument("--no-downloads", action="store_true",
-                        help="offline-zip: do not build the PDF and EPUB first")
+                        help="offline-zip: do not build the PDF and EPUB first (those already built are still included)")
     args = parser.parse_args(argv)
     languages = tuple(args.language or SITE_LANGUAGES)
     if args.target == "pdf":
