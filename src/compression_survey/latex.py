@@ -21,12 +21,14 @@ import base64
 import hashlib
 import os
 import posixpath
+import re
 import shutil
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.builders.epub3 import Epub3Builder
 from sphinx.builders.latex.constants import XELATEX_DEFAULT_FONTPKG
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
@@ -302,6 +304,46 @@ class GluedImagePaths(SphinxPostTransform):
             self.env.images.add_file(self.env.docname, relative)
 
 
+class XhtmlOutputs(SphinxPostTransform):
+    """Make notebook HTML outputs well-formed XHTML for the EPUB (pandas writes ``<style scoped>``)."""
+
+    default_priority = 400
+    builders = ("epub",)
+
+    def run(self, **kwargs) -> None:
+        for raw in self.document.findall(nodes.raw):
+            if "html" in raw.get("format", "").split():
+                text = re.sub(r"<style\s+scoped\s*>", "<style>", raw.astext())
+                text = re.sub(r"<br\s*>", "<br/>", text)
+                raw.children = [nodes.Text(text)]
+
+
+class SurveyEpubBuilder(Epub3Builder):
+    """Sphinx's EPUB 3 builder, fixed for a root document in a folder and for MyST-NB's stylesheet.
+
+    * the spine lists pages by their path relative to the root document's
+      folder (``docs/../notebooks/x.xhtml``), which the manifest does not
+      know (epubcheck OPF-049): the paths are normalised;
+    * MyST-NB copies its stylesheet when the build finishes, after the EPUB
+      is packed (epubcheck RSC-007): it is copied before.
+    """
+
+    def get_toc(self) -> None:
+        super().get_toc()
+        for item in self.refnodes:
+            path, hash_, fragment = item["refuri"].partition("#")
+            item["refuri"] = posixpath.normpath(path) + hash_ + fragment
+
+    def handle_finish(self) -> None:
+        try:
+            from myst_nb.sphinx_ext import add_global_html_resources
+        except ImportError:  # pragma: no cover
+            pass
+        else:
+            add_global_html_resources(self.app, None)
+        super().handle_finish()
+
+
 DOWNLOAD_LABELS = {
     "en": {"title": "Downloads", "pdf": "PDF", "epub": "EPUB", "intro": "The whole survey for reading offline:"},
     "zh_CN": {"title": "下载", "pdf": "PDF", "epub": "EPUB", "intro": "离线阅读的完整综述："},
@@ -367,6 +409,8 @@ def setup(app: Sphinx) -> dict:
                  html=(_skip, None), epub=(_skip, None), text=(_skip, None))
     app.add_post_transform(GroupBibliography)
     app.add_post_transform(TopLevelChapters)
+    app.add_builder(SurveyEpubBuilder, override=True)
+    app.add_post_transform(XhtmlOutputs)
     app.add_post_transform(WriteGluedImages)
     app.add_post_transform(GluedImagePaths)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

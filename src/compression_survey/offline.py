@@ -111,7 +111,8 @@ def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict |
         shutil.copy2(pdf, target / pdf.name)
         if timings is not None:
             timings[("pdf", lang)] = time.perf_counter() - start
-        print(f"PDF ({lang}): {target / pdf.name}, {pdf_pages(pdf)} pages")
+        print(f"PDF ({lang}): {target / pdf.name}, {pdf_pages(pdf)} pages, "
+              f"{pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
     return status
 
 
@@ -152,7 +153,7 @@ def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict 
             continue
         if timings is not None:
             timings[("epub", lang)] = time.perf_counter() - start
-        print(f"EPUB ({lang}): {epub}")
+        print(f"EPUB ({lang}): {epub}, {epub.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
     return status
 
 
