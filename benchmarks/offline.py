@@ -4,13 +4,15 @@ Builds both formats strictly (``compression_survey.offline``) into a fresh
 folder, reusing the notebook execution cache, and records per language the
 build time (Sphinx + LaTeX for the PDF, Sphinx + epubcheck for the EPUB),
 the PDF's page count and each file's size.  Writes ``benchmarks/offline.json``
-and prints a Markdown table.  Usage: ``python benchmarks/offline.py [--build-dir DIR]``.
+and prints a Markdown table.  Usage: ``python benchmarks/offline.py [--build-dir DIR]``;
+``--report-only --build-dir _build`` records pages and sizes of formats already built (no times).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -26,12 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, help="build here (default: a fresh temporary folder)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "offline.json")
+    parser.add_argument("--report-only", action="store_true", help="do not build; report what --build-dir holds")
     args = parser.parse_args(argv)
     build_root = args.build_dir or Path(tempfile.mkdtemp(prefix="offline-bench-"))
     timings: dict = {}
-    status = offline.build_pdf(build_root, timings=timings) | offline.build_epub(build_root, timings=timings)
+    status = 0
+    if not args.report_only:
+        status = offline.build_pdf(build_root, timings=timings) | offline.build_epub(build_root, timings=timings)
     results = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
         "status": status,
         "formats": offline.report(build_root, timings),
     }
