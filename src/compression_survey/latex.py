@@ -305,7 +305,12 @@ class GluedImagePaths(SphinxPostTransform):
 
 
 class XhtmlOutputs(SphinxPostTransform):
-    """Make notebook HTML outputs well-formed XHTML for the EPUB (pandas writes ``<style scoped>``)."""
+    """Make notebook HTML outputs valid EPUB XHTML.
+
+    pandas writes a ``<style scoped>`` block and ``valign`` attributes into
+    each table; neither is allowed in an EPUB's XHTML body (epubcheck
+    RSC-005).  The tables stay, without that styling.
+    """
 
     default_priority = 400
     builders = ("epub",)
@@ -313,19 +318,18 @@ class XhtmlOutputs(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         for raw in self.document.findall(nodes.raw):
             if "html" in raw.get("format", "").split():
-                text = re.sub(r"<style\s+scoped\s*>", "<style>", raw.astext())
+                text = re.sub(r"<style\b[^>]*>.*?</style>", "", raw.astext(), flags=re.S | re.I)
+                text = re.sub(r"\s+valign=\"[^\"]*\"", "", text)
                 text = re.sub(r"<br\s*>", "<br/>", text)
                 raw.children = [nodes.Text(text)]
 
 
 class SurveyEpubBuilder(Epub3Builder):
-    """Sphinx's EPUB 3 builder, fixed for a root document in a folder and for MyST-NB's stylesheet.
+    """Sphinx's EPUB 3 builder, fixed for a root document in a folder.
 
-    * the spine lists pages by their path relative to the root document's
-      folder (``docs/../notebooks/x.xhtml``), which the manifest does not
-      know (epubcheck OPF-049): the paths are normalised;
-    * MyST-NB copies its stylesheet when the build finishes, after the EPUB
-      is packed (epubcheck RSC-007): it is copied before.
+    The spine lists pages by their path relative to the root document's
+    folder (``docs/../notebooks/x.xhtml``), which the manifest does not
+    know (epubcheck OPF-049): the paths are normalised.
     """
 
     def get_toc(self) -> None:
@@ -334,14 +338,17 @@ class SurveyEpubBuilder(Epub3Builder):
             path, hash_, fragment = item["refuri"].partition("#")
             item["refuri"] = posixpath.normpath(path) + hash_ + fragment
 
-    def handle_finish(self) -> None:
-        try:
-            from myst_nb.sphinx_ext import add_global_html_resources
-        except ImportError:  # pragma: no cover
-            pass
-        else:
-            add_global_html_resources(self.app, None)
-        super().handle_finish()
+
+def _epub_stylesheets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """EPUB pages do without MyST-NB's stylesheet.
+
+    MyST-NB copies it only when the build finishes, after the EPUB is
+    packed (epubcheck RSC-007), and epubcheck's CSS parser rejects its
+    syntax (CSS-008).
+    """
+    if app.builder.name == "epub" and "css_files" in context:
+        context["css_files"] = [css for css in context["css_files"]
+                                if "mystnb." not in str(getattr(css, "filename", css))]
 
 
 DOWNLOAD_LABELS = {
@@ -403,6 +410,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=400)
     app.connect("builder-inited", _copy_downloads)
     app.connect("html-page-context", _downloads_section)
+    app.connect("html-page-context", _epub_stylesheets)
     app.add_node(bib_group, latex=(visit_bib_group, depart_bib_group),
                  html=(_skip, None), epub=(_skip, None), text=(_skip, None))
     app.add_node(grouped_citation, latex=(visit_grouped_citation, depart_grouped_citation),
