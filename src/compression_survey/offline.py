@@ -140,6 +140,9 @@ def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict 
     for lang in languages:
         start = time.perf_counter()
         outdir = build_root / "epub" / lang
+        # a fresh output folder: the EPUB packs every file in it, and Sphinx
+        # would not rewrite pages whose sources did not change
+        shutil.rmtree(outdir, ignore_errors=True)
         # doctrees outside the output folder, or the EPUB builder meets them as unknown files
         doctrees = build_root / "doctrees" / "epub" / lang
         if sphinx("epub", outdir, "-d", str(doctrees), "-D", f"language={lang}") != 0:
