@@ -324,6 +324,30 @@ class XhtmlOutputs(SphinxPostTransform):
                 raw.children = [nodes.Text(text)]
 
 
+class UniqueIds(SphinxPostTransform):
+    """Give repeated element ids a suffix (EPUB; epubcheck rejects duplicate ids).
+
+    A translated message that cites a work more often than its English
+    original repeats the citation reference's id.
+    """
+
+    default_priority = 400
+    builders = ("epub",)
+
+    def run(self, **kwargs) -> None:
+        seen: set[str] = set()
+        for node in self.document.findall(nodes.Element):
+            ids = []
+            for id_ in node["ids"]:
+                new, n = id_, 1
+                while new in seen:
+                    n += 1
+                    new = f"{id_}-{n}"
+                seen.add(new)
+                ids.append(new)
+            node["ids"] = ids
+
+
 class SurveyEpubBuilder(Epub3Builder):
     """Sphinx's EPUB 3 builder, fixed for a root document in a folder.
 
@@ -419,6 +443,7 @@ def setup(app: Sphinx) -> dict:
     app.add_post_transform(TopLevelChapters)
     app.add_builder(SurveyEpubBuilder, override=True)
     app.add_post_transform(XhtmlOutputs)
+    app.add_post_transform(UniqueIds)
     app.add_post_transform(WriteGluedImages)
     app.add_post_transform(GluedImagePaths)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
