@@ -337,6 +337,8 @@ class UniqueIds(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         seen: set[str] = set()
         for node in self.document.findall(nodes.Element):
+            if not node.get("ids"):
+                continue
             ids = []
             for id_ in node["ids"]:
                 new, n = id_, 1
