@@ -12,7 +12,12 @@
   section, instead of Sphinx's one list at the end of the document;
 * figures glued from a notebook into another page (MyST-NB issue #375):
   the LaTeX builder is given the image's real path, so it copies it;
-* code cells and outputs wrap; tables use smaller type.
+* code cells and outputs wrap; tables use smaller type; every page of the
+  home page's toctrees is a chapter;
+* EPUB: identifier, BCP 47 language, spine paths normalised, notebook
+  tables made valid XHTML, unique ids (epubcheck accepts it);
+* the home page of each language links its PDF and EPUB (copied beside
+  the HTML when built, or Read the Docs' downloads).
 """
 
 from __future__ import annotations
