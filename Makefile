@@ -22,3 +22,14 @@ gettext: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m pytest
+
+# --- offline formats (issue 10): PDF and EPUB per language, zip of the HTML site ---
+.PHONY: pdf epub offline-zip
+pdf: $(STAMP)
+	$(PYTHON) -m compression_survey.build pdf
+
+epub: $(STAMP)
+	$(PYTHON) -m compression_survey.build epub
+
+offline-zip: $(STAMP)
+	$(PYTHON) -m compression_survey.build offline-zip

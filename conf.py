@@ -37,7 +37,7 @@ myst_heading_anchors = 3
 imgmath_image_format = "svg"
 imgmath_embed = True
 imgmath_font_size = 14
-imgmath_latex_preamble = r"\usepackage{amssymb}\usepackage{bm}"
+# imgmath_latex_preamble: set by compression_survey.latex (one math preamble for HTML and PDF)
 
 # Notebooks: executed during the build, cached, and any cell error fails it.
 nb_execution_mode = "cache"

@@ -5,6 +5,8 @@
 writes ``_build/html/index.html``, a page to choose the language.
 ``python -m compression_survey.build gettext`` extracts the English
 messages and updates ``docs/locale/zh_CN`` with sphinx-intl, for translators.
+``pdf``, ``epub`` and ``offline-zip`` build the offline formats (see
+:mod:`compression_survey.offline`).
 Exit status is non-zero on any failure.
 """
 
@@ -16,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import PROJECT_ROOT
+from . import PROJECT_ROOT, offline
 from .catalogs import catalog_problems
 from .sphinxext import SITE_LANGUAGES
 from .taxonomy import load_taxonomy
@@ -89,12 +91,23 @@ def check_catalogs(build_root: Path) -> list[str]:
     return catalog_problems(pot_dir, po_dir) + terminology_problems(po_dir, terminology)
 
 
-def build_html(build_root: Path) -> int:
-    """Build both languages under ``build_root/html``; returns 0 on success."""
+def check_catalogs_or_report(build_root: Path) -> bool:
+    """True when the Chinese catalogs are complete; otherwise prints the problems and returns False."""
     problems = check_catalogs(build_root)
     if problems:
         print("The Chinese catalogs are not complete:", *problems, sep="\n  ", file=sys.stderr)
         print("Run `python -m compression_survey.build gettext`, translate, and build again.", file=sys.stderr)
+        return False
+    return True
+
+
+def build_html(build_root: Path) -> int:
+    """Build both languages under ``build_root/html``; returns 0 on success.
+
+    A PDF or EPUB already built under ``build_root/pdf`` or ``build_root/epub``
+    is copied beside the HTML of its language and linked from its home page.
+    """
+    if not check_catalogs_or_report(build_root):
         return 1
     status = 0
     for code in SITE_LANGUAGES:
@@ -138,11 +151,22 @@ def update_catalogs(build_root: Path, only: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m compression_survey.build", description=__doc__.splitlines()[0])
-    parser.add_argument("target", nargs="?", default="html", choices=["html", "gettext"])
+    parser.add_argument("target", nargs="?", default="html", choices=["html", "gettext", "pdf", "epub", "offline-zip"])
     parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "_build")
     parser.add_argument("--only", nargs="+", metavar="DOCNAME",
                         help="gettext: update only these documents' catalogs (e.g. docs/chapters/pruning)")
+    parser.add_argument("--language", choices=list(SITE_LANGUAGES), action="append",
+                        help="pdf, epub: build only this language (repeatable)")
+    parser.add_argument("--no-downloads", action="store_true",
+                        help="offline-zip: do not build the PDF and EPUB first (those already built are still included)")
     args = parser.parse_args(argv)
+    languages = tuple(args.language or SITE_LANGUAGES)
+    if args.target == "pdf":
+        return offline.build_pdf(args.build_dir, languages)
+    if args.target == "epub":
+        return offline.build_epub(args.build_dir, languages)
+    if args.target == "offline-zip":
+        return offline.build_offline_zip(args.build_dir, with_downloads=not args.no_downloads)
     if args.target == "gettext":
         return update_catalogs(args.build_dir, args.only)
     return build_html(args.build_dir)

@@ -305,6 +305,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("survey_notebook_inputs", {}, "env", types=[dict])
     app.add_config_value("survey_per_language", {}, "env", types=[dict])
     app.connect("config-inited", _per_language)
+    app.setup_extension("compression_survey.latex")  # PDF, EPUB and download links
     app.connect("config-inited", _add_paths)
     app.connect("config-inited", _jieba_dictionary)
     app.connect("builder-inited", _load_sources)
