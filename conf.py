@@ -31,6 +31,7 @@ nitpicky = True
 
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "deflist"]
 myst_heading_anchors = 3
+myst_update_mathjax = False  # formulas are images (imgmath); MathJax is never loaded
 
 # Math: rendered at build time by LaTeX + dvisvgm and embedded as SVG, so
 # pages work offline (no MathJax from a CDN).

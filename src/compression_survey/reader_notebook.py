@@ -290,10 +290,27 @@ def write_reader_notebooks(app, env) -> None:
         except KeyError as error:
             logger.warning("%s: the downloadable notebook cannot resolve %s (unknown glue key, label, "
                            "document or citation key)", docname, error, type="survey", subtype="notebook")
+            _date_to_read_time(path, env.all_docs[docname])
             continue
         text = nbformat.writes(nbformat.from_dict(result))
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+        _date_to_read_time(path, env.all_docs[docname])
+
+
+def _date_to_read_time(path, read_time_us: int) -> None:
+    """Give ``path`` the modification time at which its document was read.
+
+    The notebook a page offers for download is a dependency of that page
+    (Sphinx copies download files), but MyST-NB and this module write it while
+    the page is read, after Sphinx noted the read time; so it always looked
+    newer than the page, and every build re-read every notebook.  It is an
+    output of that read, so it is dated to it.
+    """
+    import os
+
+    stamp = read_time_us * 1_000 - 1_000
+    os.utime(path, ns=(stamp, stamp))
 
 
 def _docname(base: str, target: str) -> str:

@@ -92,7 +92,12 @@ def move_notebook_outputs(app: Sphinx) -> None:
     if config is not None:
         # one folder per language under the project's _build (never published), at the same
         # place for every build root, so download links do not depend on where the site is built
-        folder = Path(app.srcdir) / "_build" / "jupyter_execute" / site_language(app.config)
+        # the HTML build of a language uses `<lang>`, other builders `<builder>-<lang>`: two builders
+        # sharing a folder would rewrite each other's notebooks and re-read them on every build
+        name = site_language(app.config)
+        if app.builder.name != "html":
+            name = f"{app.builder.name}-{name}"
+        folder = Path(app.srcdir) / "_build" / "jupyter_execute" / name
         app.env.mystnb_config = config.copy(output_folder=str(folder.resolve()))
 
 
