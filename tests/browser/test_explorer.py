@@ -84,10 +84,13 @@ def test_text_year_venue_code_filters_and_sort(served, open_page, lang):
     assert all(DATA.entries[k].fields.get("code") for k in shown_keys(page))
     page.click("#explorer-reset")
     assert shown_count(page) == len(DATA.entries)
-    page.locator("#survey-explorer thead th").nth(2).click()  # year
+    page.locator("#survey-explorer thead th").nth(2).click()  # year: from newest first to oldest first
+    page.wait_for_url(re.compile(r".*sort=year%3Aasc"))
     years = [int(DATA.entries[k].fields["year"]) for k in shown_keys(page)]
-    assert years == sorted(years) or years == sorted(years, reverse=True)
-    assert "sort=year" in page.url
+    assert years == sorted(years)
+    page.locator("#survey-explorer thead th").nth(1).click()  # authors
+    page.wait_for_url(re.compile(r".*sort=authors"))
+    assert page.evaluate("window.surveyExplorer.table.order()[0][0]") == 1
 
 
 def test_url_restores_the_view_and_back_steps_through_changes(served, open_page):

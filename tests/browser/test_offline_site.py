@@ -18,7 +18,7 @@ def unpacked(site, tmp_path_factory):
     return folder / "unpacked" / offline.ZIP_ROOT
 
 
-def test_offline_site_works_from_disk(unpacked, open_page):
+def test_offline_site_works_from_disk(unpacked, open_page, observed):
     page = open_page((unpacked / "index.html").as_uri())
     page.click("a[href='en/docs/index.html']")
     page.wait_for_load_state("load")
@@ -39,3 +39,9 @@ def test_offline_site_works_from_disk(unpacked, open_page):
     page.wait_for_function("document.querySelectorAll('#search-results li').length > 0", timeout=20000)
     hrefs = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
     assert any("chapters/pruning.html" in h for h in hrefs[:5])
+    # From file:// Chromium refuses fetch(), which Sphinx's search uses only for the text
+    # snippets under each result; the results themselves are found and shown (checked above).
+    page.wait_for_timeout(1500)
+    page.close()
+    for errors in (observed.page_errors, observed.console_errors):
+        errors[:] = [e for e in errors if "/search.html?" not in e]
