@@ -10,9 +10,6 @@ from compression_survey import PROJECT_ROOT
 from compression_survey.build import build_html
 from compression_survey.taxonomy import load_taxonomy
 
-#: The five seed lists, copied from shared/seeds so that the project is self-contained.
-SEED_DIR = PROJECT_ROOT / "curation" / "seeds"
-SHARED_SEED_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DIR, SHARED_SEED_DIR
 
 from compression_survey.bibliography import (
     BibliographyCheckError,
@@ -19,7 +18,12 @@ from compression_survey.bibliography import (
     parse_bibliography,
     require_valid,
 )
+from compression_survey import PROJECT_ROOT
 from compression_survey.seeds import seed_entries
+
+#: The five seed lists, copied from shared/seeds so that the project is self-contained.
+SEED_DIR = PROJECT_ROOT / "curation" / "seeds"
+SHARED_SEED_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 
 GOOD = """\
 @inproceedings{han2015learning,

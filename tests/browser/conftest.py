@@ -28,12 +28,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from compression_survey import PROJECT_ROOT
+from harness import CHROMIUM, DESKTOP, PHONE
 
-CHROMIUM = "/usr/bin/chromium"
-#: Viewport widths of the tests: a phone and a laptop.
-PHONE, DESKTOP = 390, 1366
-WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 #: Chromium flags: no background traffic (this machine has no network), no sandbox as root.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -44,7 +40,6 @@ LAYOUTS = {
     "local": {"en": "en", "zh_CN": "zh_CN"},
     "rtd": {"en": "en/latest", "zh_CN": "zh-cn/latest"},
 }
-SCREENSHOTS = PROJECT_ROOT / "_build" / "screenshots"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -151,11 +146,3 @@ def open_page(browser, observed):
     yield opener
     for context in contexts:
         context.close()
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as ``_build/screenshots/<name>.png`` for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from conftest import screenshot
+from harness import screenshot
 
 from compression_survey import offline
 

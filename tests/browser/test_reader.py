@@ -12,7 +12,7 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from conftest import DESKTOP, PHONE, WIDTHS, screenshot
+from harness import DESKTOP, PHONE, WIDTHS, screenshot
 
 from compression_survey.reader_notebook import raw_roles
 
