@@ -149,9 +149,7 @@ def use_theme_translations(app: Sphinx) -> None:
     for catalog, messages in theme_catalogs(language).items():
         translator = locale.translators.get(("general", catalog))
         if translator is None or not hasattr(translator, "_catalog"):
-            logger.warning("no %r message catalog is loaded; theme strings stay untranslated", catalog,
-                           type="survey", subtype="i18n")
-            continue
+            continue  # that theme is not in use by this builder (LaTeX, EPUB)
         translator._catalog.update(messages)  # ours first; the theme's own stay as fallback
 
 
