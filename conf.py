@@ -108,3 +108,7 @@ html_permalinks_icon = "#"
 html_sourcelink_suffix = ""
 html_last_updated_fmt = None
 html_copy_source = True
+
+# -- EPUB ---------------------------------------------------------------------
+# The vendored table library's notes and licence are for the web site's sources, not the book.
+epub_exclude_files = ["_static/vendor/README.md", "_static/vendor/datatables/License.txt"]
