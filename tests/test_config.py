@@ -28,23 +28,13 @@ def test_readthedocs_schema_check_rejects_a_broken_file(tmp_path, root):
 
 
 @pytest.fixture
-def tiny_site(tmp_path, root):
+def tiny_site(write_tiny_site):
     """A one-page site using the project's extension, the real taxonomy, and a bibliography the test writes."""
-    (tmp_path / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(root / 'src')!r})\n"
-        "extensions = ['sphinxcontrib.bibtex', 'compression_survey.sphinxext']\n"
-        "bibtex_bibfiles = ['references.bib']\n"
-    )
-    shutil.copy(root / "taxonomy.yaml", tmp_path / "taxonomy.yaml")
-    shutil.copy(root / "terminology.yaml", tmp_path / "terminology.yaml")
-    (tmp_path / "index.rst").write_text("Test\n====\n\n.. taxonomy-bibliography::\n")
-    return tmp_path
+    site = write_tiny_site()
+    (site / "index.rst").write_text("Test\n====\n\n.. taxonomy-bibliography::\n")
+    return site
 
 
-def build(site):
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", str(site), str(site / "_out")]
-    return subprocess.run(command, capture_output=True, text=True)
 
 
 ENTRY = """@misc{gale2019state,
@@ -57,21 +47,21 @@ ENTRY = """@misc{gale2019state,
 """
 
 
-def test_valid_bibliography_builds(tiny_site):
+def test_valid_bibliography_builds(build, tiny_site):
     (tiny_site / "references.bib").write_text(ENTRY % "pruning.unstructured")
     result = build(tiny_site)
     assert result.returncode == 0, result.stderr
     assert "the state of sparsity" in (tiny_site / "_out" / "index.html").read_text().lower()
 
 
-def test_unknown_taxonomy_id_stops_the_build_naming_file_line_and_key(tiny_site):
+def test_unknown_taxonomy_id_stops_the_build_naming_file_line_and_key(build, tiny_site):
     (tiny_site / "references.bib").write_text("\n" + ENTRY % "pruning.magic")
     result = build(tiny_site)
     assert result.returncode != 0
     assert "references.bib:2: [gale2019state] unknown taxonomy id 'pruning.magic'" in result.stderr
 
 
-def test_bad_terminology_stops_the_build_naming_file_line_and_term(tiny_site):
+def test_bad_terminology_stops_the_build_naming_file_line_and_term(build, tiny_site):
     (tiny_site / "references.bib").write_text(ENTRY % "pruning.unstructured")
     path = tiny_site / "terminology.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("group: general", "group: nowhere", 1), encoding="utf-8")

@@ -21,28 +21,17 @@ ENTRY = """@misc{gale2019state,
 
 
 @pytest.fixture
-def math_site(tmp_path, root):
-    (tmp_path / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(root / 'src')!r})\n"
-        "extensions = ['sphinx.ext.imgmath', 'sphinxcontrib.bibtex', 'compression_survey.sphinxext']\n"
-        "bibtex_bibfiles = ['references.bib']\n"
-        "imgmath_image_format = 'svg'\nimgmath_embed = True\n"
-    )
-    for name in ("taxonomy.yaml", "terminology.yaml"):
-        shutil.copy(root / name, tmp_path / name)
-    (tmp_path / "references.bib").write_text(ENTRY)
-    (tmp_path / "index.rst").write_text("Test\n====\n\n.. toctree::\n\n   formula\n")
-    (tmp_path / "formula.rst").write_text("Formula\n=======\n\nA formula: :math:`\\frac{1}{2}`.\n")
-    return tmp_path
+def math_site(write_tiny_site):
+    site = write_tiny_site(["sphinx.ext.imgmath"], "imgmath_image_format = 'svg'\nimgmath_embed = True\n")
+    (site / "references.bib").write_text(ENTRY)
+    (site / "index.rst").write_text("Test\n====\n\n.. toctree::\n\n   formula\n")
+    (site / "formula.rst").write_text("Formula\n=======\n\nA formula: :math:`\\frac{1}{2}`.\n")
+    return site
 
 
-def build(site):
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", str(site), str(site / "_out")]
-    return subprocess.run(command, capture_output=True, text=True)
 
 
-def test_a_broken_formula_fails_every_build_until_it_is_fixed(math_site):
+def test_a_broken_formula_fails_every_build_until_it_is_fixed(build, math_site):
     assert build(math_site).returncode == 0
     (math_site / "formula.rst").write_text("Formula\n=======\n\nA formula: :math:`\\frac{1}{2`.\n")
     first = build(math_site)
