@@ -243,3 +243,19 @@ def test_epubcheck_accepts_the_epub(offline_build, lang):
     code, report = offline.epubcheck_errors(epub)
     assert code == 0, report
     assert not re.search(r"^(?:ERROR|FATAL)", report, re.M), report
+
+
+@needs_tools
+@pytest.mark.parametrize("lang", LANGS)
+def test_epub_explorer_is_the_plain_table_of_every_entry(offline_build, root, lang):
+    """An e-book runs none of the site's scripts: its explorer is the table itself, not a ``<noscript>``."""
+    import zipfile
+
+    from compression_survey.bibliography import parse_bibliography
+
+    epub = offline_build / "epub" / lang / f"{OUTPUT_STEM[lang]}.epub"
+    with zipfile.ZipFile(epub) as book:
+        page = book.read("docs/explorer.xhtml").decode("utf-8")
+    assert "<noscript" not in page and "survey-explorer-data" not in page
+    for key in parse_bibliography(root / "references.bib").entries:
+        assert f'id="paper-{key}"' in page, key

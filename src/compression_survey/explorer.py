@@ -23,6 +23,7 @@ import json
 
 from docutils import nodes
 from pybtex.database import BibliographyData
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from .bibliography import keyword_ids, latex_to_text
@@ -150,7 +151,7 @@ class PaperExplorer(SphinxDirective):
                          for f in taxonomy.families],
             "ui": ui,
         }
-        script = json.dumps(payload, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+        script = script_json(payload)
         raw = nodes.raw("", f'<script type="application/json" id="survey-explorer-data">{script}</script>\n'
                             '<div id="survey-explorer-controls" class="survey-explorer-controls"></div>',
                         format="html")
@@ -162,3 +163,33 @@ class PaperExplorer(SphinxDirective):
         container += table
         container += nodes.raw("", "</noscript>", format="html")
         return [container]
+
+
+def script_json(payload) -> str:
+    """``payload`` as JSON that is safe inside a ``<script>`` element of HTML and of XHTML.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, which
+    ``JSON.parse`` reads back unchanged: an entry holding ``</script>`` cannot
+    end the element, and an ``&`` (as in "Q&A") does not break an XML parser.
+    """
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class PlainExplorerForBooks(SphinxPostTransform):
+    """In an EPUB, the explorer is its plain table.
+
+    An e-book loads none of the site's scripts, and a reader that runs
+    scripts would hide the ``<noscript>`` table; so the EPUB builder drops the
+    explorer's data, controls and ``<noscript>`` wrapper and keeps the table.
+    (LaTeX ignores raw HTML already.)
+    """
+
+    default_priority = 200
+    builders = ("epub",)
+
+    def run(self, **kwargs) -> None:
+        for container in list(self.document.findall(nodes.container)):
+            if "survey-explorer" in container["classes"]:
+                for raw in [n for n in container.children if isinstance(n, nodes.raw)]:
+                    container.remove(raw)

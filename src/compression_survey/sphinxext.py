@@ -35,7 +35,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinxcontrib.bibtex.directives import BibliographyDirective
 
 from . import site
-from .explorer import PaperExplorer
+from .explorer import PaperExplorer, PlainExplorerForBooks
 from .bibstyle import register as _register_bibstyle
 from .bibstyle import styles_for
 from .bibliography import BibliographyCheckError, keyword_ids, require_valid
@@ -315,6 +315,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("survey-glossary", SurveyGlossary)
     app.add_directive("paper-explorer", PaperExplorer)
     app.add_post_transform(CitationKeyAnchors)
+    app.add_post_transform(PlainExplorerForBooks)
     app.connect("html-page-context", _explorer_scripts)
     app.add_css_file("survey.css")
     site.setup(app)
