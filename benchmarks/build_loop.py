@@ -20,8 +20,6 @@ Usage: ``python benchmarks/build_loop.py [--cold-cache]``.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import re
 import shutil
 import subprocess
@@ -29,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from report import save  # benchmarks/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "docs" / "chapters" / "pruning.md"
@@ -94,13 +94,9 @@ def main() -> int:
         if saved_cache is not None:
             shutil.rmtree(cache, ignore_errors=True)
             shutil.move(str(saved_cache), cache)
-    report = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
-              "cold_notebook_cache": args.cold_cache, "builds": rows}
-    (ROOT / "benchmarks" / "build_loop.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print("| build | seconds | documents re-read (gettext/en/zh_CN) | pages rewritten (en/zh_CN) |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['build']} | {row['seconds']} | {row['reread']} | {row['pages_rewritten']} |")
+    save(ROOT / "benchmarks" / "build_loop.json", {"cold_notebook_cache": args.cold_cache, "builds": rows},
+         {"build": "build", "seconds": "seconds", "reread": "documents re-read (gettext/en/zh_CN)",
+          "pages_rewritten": "pages rewritten (en/zh_CN)"}, rows)
     return 0
 
 

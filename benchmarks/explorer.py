@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import re
 import shutil
 import statistics
@@ -33,6 +32,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from report import save  # benchmarks/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -123,11 +124,9 @@ def main() -> int:
             rows.append({"entries": n, "build_s": round(build, 1), "first_render_ms": round(first),
                          "explorer_setup_ms": round(setup), "filter_ms": round(filtering, 1)})
             print(rows[-1], flush=True)
-    (ROOT / "benchmarks" / "explorer.json").write_text(json.dumps({"runs": rows}, indent=2) + "\n", encoding="utf-8")
-    print("| entries | build (s) | first render (ms) | of which the explorer's set-up (ms) | filter (ms) |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['entries']} | {r['build_s']} | {r['first_render_ms']} | {r['explorer_setup_ms']} | {r['filter_ms']} |")
+    save(ROOT / "benchmarks" / "explorer.json", {"runs": rows},
+         {"entries": "entries", "build_s": "build (s)", "first_render_ms": "first render (ms)",
+          "explorer_setup_ms": "of which the explorer's set-up (ms)", "filter_ms": "filter (ms)"}, rows)
     return 0
 
 

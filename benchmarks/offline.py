@@ -11,9 +11,6 @@ and prints a Markdown table.  Usage: ``python benchmarks/offline.py [--build-dir
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from compression_survey import offline  # noqa: E402
+from report import save  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,18 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     if not args.report_only:
         status = offline.build_pdf(build_root, timings=timings) | offline.build_epub(build_root, timings=timings)
-    results = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]},
-        "status": status,
-        "formats": offline.report(build_root, timings),
-    }
-    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print("| format | language | build (s) | pages | size (MB) |\n|---|---|---|---|---|")
-    for kind, languages in results["formats"].items():
-        for lang, row in languages.items():
-            print(f"| {kind} | {lang} | {row.get('build_seconds', '')} | {row.get('pages', '')} "
-                  f"| {row['bytes'] / 1e6:.2f} |")
+    formats = offline.report(build_root, timings)
+    rows = [{"format": kind, "language": lang, **row, "mb": f"{row['bytes'] / 1e6:.2f}"}
+            for kind, languages in formats.items() for lang, row in languages.items()]
+    save(args.output, {"status": status, "formats": formats},
+         {"format": "format", "language": "language", "build_seconds": "build (s)", "pages": "pages", "mb": "size (MB)"},
+         rows)
     return status
 
 

@@ -78,19 +78,40 @@ def latex_problems(latex_dir: Path, stem: str) -> list[str]:
     return problems
 
 
-def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict | None = None) -> int:
-    """LaTeX sources under ``build_root/latex/<lang>``, PDFs under ``build_root/pdf/<lang>``; 0 on success."""
-    from .build import check_catalogs_or_report, sphinx
+def _each_language(kind: str, build_root: Path, languages, timings: dict | None, build_one) -> int:
+    """Run ``build_one(lang)`` for each language; it returns the file it wrote, or None after reporting why not.
+
+    Checks the Chinese catalogs first (a bad catalog stops every build),
+    records each language's build time in ``timings[(kind, lang)]``
+    (seconds) and prints what was written; 0 when every language built.
+    """
+    from .build import check_catalogs_or_report
 
     if "zh_CN" in languages and not check_catalogs_or_report(build_root):
         return 1
     status = 0
     for lang in languages:
         start = time.perf_counter()
-        latex_dir = build_root / "latex" / lang
-        if sphinx("latex", latex_dir, "-D", f"language={lang}") != 0:
+        path = build_one(lang)
+        if path is None:
             status = 1
             continue
+        seconds = time.perf_counter() - start
+        if timings is not None:
+            timings[(kind, lang)] = seconds
+        pages = f"{pdf_pages(path)} pages, " if kind == "pdf" else ""
+        print(f"{kind.upper()} ({lang}): {path}, {pages}{path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s")
+    return status
+
+
+def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict | None = None) -> int:
+    """LaTeX sources under ``build_root/latex/<lang>``, PDFs under ``build_root/pdf/<lang>``; 0 on success."""
+    from .build import sphinx
+
+    def one(lang: str) -> Path | None:
+        latex_dir = build_root / "latex" / lang
+        if sphinx("latex", latex_dir, "-D", f"language={lang}") != 0:
+            return None
         stem = OUTPUT_STEM[lang]
         # long log lines, so that a warning and its "undefined" stay on one line
         env = {**os.environ, "LATEXOPTS": "-interaction=nonstopmode -halt-on-error", "max_print_line": "100000"}
@@ -104,16 +125,13 @@ def build_pdf(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict |
         if code != 0 or not pdf.exists() or problems:
             print(f"PDF ({lang}) failed: latexmk exit status {code}; see {latex_dir}/{stem}.log", file=sys.stderr)
             print(*sorted(set(problems))[:50], sep="\n  ", file=sys.stderr)
-            status = 1
-            continue
+            return None
         target = build_root / "pdf" / lang
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy2(pdf, target / pdf.name)
-        if timings is not None:
-            timings[("pdf", lang)] = time.perf_counter() - start
-        print(f"PDF ({lang}): {target / pdf.name}, {pdf_pages(pdf)} pages, "
-              f"{pdf.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
-    return status
+        return target / pdf.name
+
+    return _each_language("pdf", build_root, languages, timings, one)
 
 
 def epubcheck_command() -> list[str]:
@@ -132,13 +150,9 @@ def epubcheck_errors(epub: Path) -> tuple[int, str]:
 
 def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict | None = None) -> int:
     """EPUBs under ``build_root/epub/<lang>``, each checked with epubcheck; 0 on success."""
-    from .build import check_catalogs_or_report, sphinx
+    from .build import sphinx
 
-    if "zh_CN" in languages and not check_catalogs_or_report(build_root):
-        return 1
-    status = 0
-    for lang in languages:
-        start = time.perf_counter()
+    def one(lang: str) -> Path | None:
         outdir = build_root / "epub" / lang
         # a fresh output folder: the EPUB packs every file in it, and Sphinx
         # would not rewrite pages whose sources did not change
@@ -146,18 +160,15 @@ def build_epub(build_root: Path, languages=tuple(SITE_LANGUAGES), timings: dict 
         # doctrees outside the output folder, or the EPUB builder meets them as unknown files
         doctrees = build_root / "doctrees" / "epub" / lang
         if sphinx("epub", outdir, "-d", str(doctrees), "-D", f"language={lang}") != 0:
-            status = 1
-            continue
+            return None
         epub = outdir / f"{OUTPUT_STEM[lang]}.epub"
         code, report = epubcheck_errors(epub)
         if code != 0:
             print(f"epubcheck rejects {epub}:\n{report}", file=sys.stderr)
-            status = 1
-            continue
-        if timings is not None:
-            timings[("epub", lang)] = time.perf_counter() - start
-        print(f"EPUB ({lang}): {epub}, {epub.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
-    return status
+            return None
+        return epub
+
+    return _each_language("epub", build_root, languages, timings, one)
 
 
 def write_zip(html_root: Path, zip_path: Path) -> Path:

@@ -19,6 +19,12 @@
   every Chinese search fails in the browser (sphinx-doc/sphinx#14229, fixed
   upstream in 9.2, which needs Python ≥ 3.13); this subclass names the
   stemmer that is shipped.
+* :func:`save_search_index_entries` / :func:`restore_search_index_entries`
+  — the index entries of the search index (glossary terms, ``index``
+  directives) survive an incremental build.  Sphinx 9.0 collects them while
+  writing pages, after it has saved the environment, so a page that is not
+  rewritten loses its entries from ``searchindex.js``; these handlers keep
+  them beside the doctrees and put them back before writing.
 * :func:`language_switch_context` — the link to the same page in the other
   language (``static/survey.js`` keeps the section and handles the Read the
   Docs layout).
@@ -26,6 +32,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -206,6 +213,42 @@ def drop_repeated_template_paths(app: Sphinx, env) -> None:
     app.config.templates_path[:] = seen
 
 
+#: Where the search index's entries are kept between builds (beside the doctrees, never published).
+SEARCH_INDEX_ENTRIES = "search-index-entries.json"
+
+
+def _index_entries(app: Sphinx) -> dict | None:
+    """The environment's ``{docname: [(entry, anchor, main), ...]}`` that the HTML search index is made from.
+
+    None for builders without a search index.  (Sphinx 9.0 keeps it in a
+    private attribute of the environment; the builder's index shares the dict.)
+    """
+    if getattr(app.builder, "search", False) and app.builder.format == "html":
+        return getattr(app.env, "_search_index_index_entries", None)
+    return None
+
+
+def restore_search_index_entries(app: Sphinx, env) -> None:
+    """Before writing: put back the entries of every page that still exists, as the last build left them."""
+    entries = _index_entries(app)
+    path = Path(app.doctreedir) / SEARCH_INDEX_ENTRIES
+    if entries is None or not path.exists():
+        return
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    merged = {doc: [tuple(e) for e in saved[doc]] for doc in sorted(saved) if doc in env.all_docs}
+    merged.update((doc, value) for doc, value in entries.items() if doc in env.all_docs)
+    entries.clear()
+    entries.update(sorted(merged.items()))  # page order, as a clean build writes them
+
+
+def save_search_index_entries(app: Sphinx, exception: Exception | None) -> None:
+    """After writing: keep the entries, for the next build to restore."""
+    entries = _index_entries(app)
+    if exception is None and entries is not None:
+        text = json.dumps(entries, sort_keys=True, ensure_ascii=False)
+        (Path(app.doctreedir) / SEARCH_INDEX_ENTRIES).write_text(text, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> None:
     """Connect the handlers above (called from :mod:`compression_survey.sphinxext`)."""
     import sphinx.search
@@ -216,6 +259,8 @@ def setup(app: Sphinx) -> None:
     sphinx.search.languages["zh"] = ChineseSearch
     app.connect("config-inited", stable_config, priority=900)
     app.connect("env-updated", drop_repeated_template_paths)
+    app.connect("env-updated", restore_search_index_entries)
+    app.connect("build-finished", save_search_index_entries)
     app.connect("builder-inited", move_notebook_outputs, priority=900)  # after MyST-NB sets its folder
     app.connect("builder-inited", use_theme_translations, priority=900)
     app.connect("html-page-context", language_switch_context)
