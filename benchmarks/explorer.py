@@ -80,8 +80,11 @@ def make_site(folder: Path, n: int) -> None:
 def measure_browser(outdir: Path, repeats: int = 5) -> tuple[float, float, float, float]:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(outdir))
-    handler.log_message = lambda *args: None
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no line per request in the report
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(outdir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/explorer.html"

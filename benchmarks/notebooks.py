@@ -8,7 +8,7 @@ Measures, on this machine, in seconds of wall-clock time:
 3. the Chinese build reusing that cache, and a second English build
    (both must execute nothing: the report counts executed notebooks).
 
-Budget (issue 4): each notebook ≤ 60 s, all together ≤ 300 s cold.
+Budget (issue 4): each notebook ≤ 60 s (the LLM notebook ≤ 90 s, issue 12), all together ≤ 300 s cold.
 Writes ``benchmarks/results.json`` and prints a Markdown table.
 Usage: ``python benchmarks/notebooks.py [--skip-build]``.
 """
@@ -32,6 +32,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_NOTEBOOK_BUDGET_S = 60.0
+#: Notebooks with a budget of their own (issue 12: the small transformer's notebook, at most 90 s).
+NOTEBOOK_BUDGETS_S = {"llm_compression": 90.0}
 TOTAL_BUDGET_S = 300.0
 
 
@@ -83,10 +85,11 @@ def main() -> int:
                 report[name] = {"seconds": round(seconds, 1), "notebooks_executed": executed}
                 print(f"{name}: {seconds:.1f} s, {executed} notebooks executed", flush=True)
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print("\n| notebook | seconds | within 60 s |\n|---|---:|---|")
+    print("\n| notebook | seconds | budget (s) | within it |\n|---|---:|---:|---|")
     for name, seconds in report["notebooks"].items():
-        print(f"| {name} | {seconds:.1f} | {'yes' if seconds <= PER_NOTEBOOK_BUDGET_S else 'NO'} |")
-    print(f"| **all** | {total:.1f} | {'yes' if total <= TOTAL_BUDGET_S else 'NO'} (budget 300 s) |")
+        budget = NOTEBOOK_BUDGETS_S.get(name, PER_NOTEBOOK_BUDGET_S)
+        print(f"| {name} | {seconds:.1f} | {budget:.0f} | {'yes' if seconds <= budget else 'NO'} |")
+    print(f"| **all** | {total:.1f} | {TOTAL_BUDGET_S:.0f} | {'yes' if total <= TOTAL_BUDGET_S else 'NO'} |")
     return 0
 
 
