@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 GLOSSARY = """Glossary
@@ -44,3 +45,18 @@ def test_glossary_entries_stay_in_the_search_index_when_the_glossary_is_not_rewr
     shutil.rmtree(site / "_out")
     assert build(site).returncode == 0
     assert search_index(site)["indexentries"] == clean["indexentries"]
+
+
+def test_a_clean_build_links_the_notebook_stylesheet_as_later_builds_do(write_tiny_site, build):
+    """MyST-NB's CSS is in ``_static`` before pages are written, so even a clean build links it with its checksum."""
+    site = write_tiny_site(["myst_nb"], "exclude_patterns = ['_out']\n")
+    (site / "references.bib").write_text("")
+    (site / "index.rst").write_text("Test\n====\n\nA page.\n")
+    first = build(site)
+    assert first.returncode == 0, first.stderr
+    clean = (site / "_out" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'href="_static/mystnb\.[0-9a-f]+\.css\?v=[0-9a-f]+"', clean), clean[:2000]
+    (site / "index.rst").write_text("Test\n====\n\nA page, edited.\n")
+    (site / "index.rst").write_text("Test\n====\n\nA page.\n")  # same text, newer file: written again
+    assert build(site).returncode == 0
+    assert (site / "_out" / "index.html").read_text(encoding="utf-8") == clean

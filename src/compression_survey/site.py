@@ -25,6 +25,8 @@
   writing pages, after it has saved the environment, so a page that is not
   rewritten loses its entries from ``searchindex.js``; these handlers keep
   them beside the doctrees and put them back before writing.
+* :func:`copy_notebook_css_before_writing` — a page written by an
+  incremental build is byte-identical to the same page of a clean build.
 * :func:`language_switch_context` — the link to the same page in the other
   language (``static/survey.js`` keeps the section and handles the Read the
   Docs layout).
@@ -249,6 +251,21 @@ def save_search_index_entries(app: Sphinx, exception: Exception | None) -> None:
         (Path(app.doctreedir) / SEARCH_INDEX_ENTRIES).write_text(text, encoding="utf-8")
 
 
+def copy_notebook_css_before_writing(app: Sphinx, env) -> None:
+    """Put MyST-NB's stylesheet in ``_static`` before the pages are written.
+
+    MyST-NB copies ``mystnb.<hash>.css`` only when the build finishes, so on
+    a clean build Sphinx finds no file to checksum and links it without
+    ``?v=…``, and every later build links it with: a page written again
+    would differ in bytes from the same page of a clean build.
+    """
+    if app.builder.format == "html" and "myst_nb" in app.extensions:
+        from myst_nb.sphinx_ext import add_global_html_resources
+
+        (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app: Sphinx) -> None:
     """Connect the handlers above (called from :mod:`compression_survey.sphinxext`)."""
     import sphinx.search
@@ -260,6 +277,7 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", stable_config, priority=900)
     app.connect("env-updated", drop_repeated_template_paths)
     app.connect("env-updated", restore_search_index_entries)
+    app.connect("env-updated", copy_notebook_css_before_writing)
     app.connect("build-finished", save_search_index_entries)
     app.connect("builder-inited", move_notebook_outputs, priority=900)  # after MyST-NB sets its folder
     app.connect("builder-inited", use_theme_translations, priority=900)
