@@ -259,7 +259,9 @@ def copy_notebook_css_before_writing(app: Sphinx, env) -> None:
     ``?v=…``, and every later build links it with: a page written again
     would differ in bytes from the same page of a clean build.
     """
-    if app.builder.format == "html" and "myst_nb" in app.extensions:
+    # not for e-books (``embedded`` builders): the EPUB leaves MyST-NB's
+    # stylesheet out, and epubcheck rejects its CSS nesting syntax
+    if app.builder.format == "html" and not getattr(app.builder, "embedded", False) and "myst_nb" in app.extensions:
         from myst_nb.sphinx_ext import add_global_html_resources
 
         (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
